@@ -1,0 +1,129 @@
+# Makefile - the one entry point of mini-kvm: build, run, debug, test, grade, bench.
+# `make help` lists the targets. Builds are quiet; `make V=1` shows full commands.
+
+LESSON ?= 01
+CC ?= cc
+
+WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+            -Wformat=2 -Wundef -Wno-unused-parameter -Werror
+CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -Ivmm -Igdbstub -Itests -D_GNU_SOURCE
+LDLIBS := -lpthread
+
+# `make test SANITIZE=1`: the whole build with AddressSanitizer and UBSan,
+# kept apart from the normal build in build/asan/.
+ifeq ($(SANITIZE),1)
+BUILD := build/asan
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+VMM := $(BUILD)/kvm-vmm
+else
+BUILD := build
+VMM := kvm-vmm
+endif
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+# --- the runner --------------------------------------------------------------
+VMM_SRCS := $(wildcard vmm/*.c)
+GDB_SRCS := $(wildcard gdbstub/*.c)
+# Everything but main(): linked into kvm-vmm and into the test suite.
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out vmm/main.c,$(VMM_SRCS)) $(GDB_SRCS))
+MAIN_OBJ := $(BUILD)/vmm/main.o
+
+# --- guests: every .asm under lessons/ and tests/guests/ becomes an ELF ------
+# Defaults: 32-bit ELF linked at 0x7c00 (real mode, like a boot sector).
+# A lesson.mk beside the sources may override per target, e.g.
+#   lessons/10-long-mode/longmode.elf: NASM_FORMAT := elf64
+#   lessons/10-long-mode/longmode.elf: LOAD_ADDR := 0x100000
+NASM_FORMAT := elf32
+LOAD_ADDR := 0x7c00
+GUEST_ASM := $(filter-out %.inc,$(wildcard lessons/*/*.asm lessons/*/solution/*.asm tests/guests/*.asm))
+GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
+# Flat binaries (nasm -f bin), as the seed's runner took them.
+FLAT_ASM := $(wildcard tests/guests/flat/*.asm)
+FLAT_BINS := $(FLAT_ASM:.asm=.bin)
+-include $(wildcard lessons/*/lesson.mk tests/guests/guests.mk)
+
+# --- tests -------------------------------------------------------------------
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
+SUITE := $(BUILD)/tests/suite
+
+.PHONY: all deps run debug test check grade lessons bench fuzz clean help guests
+.DEFAULT_GOAL := all
+# Keep the .o files between the .asm and the .elf.
+.SECONDARY:
+
+all: deps $(VMM) guests
+guests: $(GUEST_ELFS) $(FLAT_BINS) $(EXTRA_GUESTS)
+lessons: deps $(filter lessons/%,$(GUEST_ELFS))
+
+## deps: install the Debian packages the project needs (quick when present)
+deps:
+	$(Q)scripts/deps.sh
+
+$(VMM): $(MAIN_OBJ) $(LIB_OBJS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+%.o: %.asm
+	$(call say,NASM,$<)
+	$(Q)nasm -f $(NASM_FORMAT) -g -F dwarf -Iguest/ -I$(dir $<) -MD $@.d -o $@ $<
+
+%.elf: %.o guest/guest.ld
+	$(call say,LD,$@)
+	$(Q)ld -m $(if $(filter elf64,$(NASM_FORMAT)),elf_x86_64,elf_i386) -n --build-id=none \
+	    --defsym=LOAD_ADDR=$(LOAD_ADDR) -T guest/guest.ld -o $@ $<
+
+%.bin: %.asm
+	$(call say,NASM,$<)
+	$(Q)nasm -f bin -Iguest/ -o $@ $<
+
+$(SUITE): $(TEST_OBJS) $(LIB_OBJS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# A lesson is lessons/NN-topic/; its guest is the .asm that is not the
+# exercise; extra options for kvm-vmm come from its lesson.mk, e.g.
+#   ARGS.13-smp := --smp 4
+LESSON_DIR = $(firstword $(wildcard lessons/$(LESSON)-*))
+LESSON_GUEST = $(firstword $(filter-out %/exercise.elf,$(patsubst %.asm,%.elf,$(wildcard $(LESSON_DIR)/*.asm))))
+LESSON_ARGS = $(ARGS.$(notdir $(LESSON_DIR)))
+lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))
+
+## run: build and run one lesson (LESSON=NN, default 01)
+run: all
+	$(lesson-exists)
+	./$(VMM) $(LESSON_ARGS) $(LESSON_GUEST)
+
+## test: build everything and run the Criterion suite
+test: all $(SUITE)
+	$(Q)KVM_VMM=./$(VMM) $(SUITE) --jobs=2 $(TEST_ARGS)
+
+clean:
+	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) \
+	       $(shell find lessons tests -name '*.o.d' -o -name '*.o')
+
+## help: list the targets
+help:
+	@echo "mini-kvm: a small x86 VMM on the Linux KVM API, with a GDB stub and lessons."
+	@echo
+	@echo "  make                 install missing packages, build ./kvm-vmm and every guest"
+	@echo "  make run LESSON=NN   build and run lesson NN (default 01)"
+	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan)"
+	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu)"
+	@echo "  make clean           remove build products"
+	@echo "  V=1                  show full commands"
+
+-include $(TEST_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(wildcard lessons/*/*.o.d lessons/*/solution/*.o.d tests/guests/*.o.d)

@@ -1,0 +1,186 @@
+/*
+ * dump.c - what a student sees when a guest dies: a one-line reason, the
+ * registers decoded (flags by name, segments, control registers) and, when
+ * the state tells it, the likely cause in words.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "paging.h"
+#include "vmm.h"
+#include "x86.h"
+
+const char *exit_reason_name(unsigned reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+		[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+		[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
+	};
+
+	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+		return names[reason];
+	return "OTHER";
+}
+
+struct flag_name {
+	uint64_t bit;
+	const char *name;
+};
+
+static const struct flag_name cr0_flags[] = {
+	{ CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" }, { CR0_ET, "ET" },
+	{ CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" }, { CR0_NW, "NW" }, { CR0_CD, "CD" },
+	{ CR0_PG, "PG" }, { 0, NULL },
+};
+static const struct flag_name cr4_flags[] = {
+	{ CR4_VME, "VME" }, { CR4_PVI, "PVI" }, { CR4_TSD, "TSD" }, { CR4_DE, "DE" },
+	{ CR4_PSE, "PSE" }, { CR4_PAE, "PAE" }, { CR4_MCE, "MCE" }, { CR4_PGE, "PGE" },
+	{ CR4_PCE, "PCE" }, { CR4_OSFXSR, "OSFXSR" }, { CR4_OSXMMEXCPT, "OSXMMEXCPT" },
+	{ CR4_LA57, "LA57" }, { CR4_FSGSBASE, "FSGSBASE" }, { CR4_OSXSAVE, "OSXSAVE" },
+	{ CR4_SMEP, "SMEP" }, { CR4_SMAP, "SMAP" }, { 0, NULL },
+};
+static const struct flag_name efer_flags[] = {
+	{ EFER_SCE, "SCE" }, { EFER_LME, "LME" }, { EFER_LMA, "LMA" }, { EFER_NXE, "NXE" },
+	{ 0, NULL },
+};
+static const struct flag_name rflags_flags[] = {
+	{ RFLAGS_CF, "CF" }, { RFLAGS_PF, "PF" }, { RFLAGS_AF, "AF" }, { RFLAGS_ZF, "ZF" },
+	{ RFLAGS_SF, "SF" }, { RFLAGS_TF, "TF" }, { RFLAGS_IF, "IF" }, { RFLAGS_DF, "DF" },
+	{ RFLAGS_OF, "OF" }, { RFLAGS_RF, "RF" }, { RFLAGS_VM, "VM" }, { 0, NULL },
+};
+
+/* "[PE ET PG]" for the set bits of v. */
+static void format_flags(char *out, size_t len, uint64_t v, const struct flag_name *names)
+{
+	size_t n = snprintf(out, len, "[");
+
+	for (int i = 0; names[i].name && n < len; i++)
+		if (v & names[i].bit)
+			n += snprintf(out + n, len - n, "%s%s", n > 1 ? " " : "", names[i].name);
+	if (n < len)
+		snprintf(out + n, len - n, "]");
+}
+
+static void print_segment(const char *name, const struct kvm_segment *s)
+{
+	const char *kind;
+
+	if (!s->present)
+		kind = "not present";
+	else if (!s->s)
+		kind = "system";
+	else if (s->type & SEG_TYPE_CODE)
+		kind = s->l ? "64-bit code" : s->db ? "32-bit code" : "16-bit code";
+	else
+		kind = s->db ? "32-bit data" : "16-bit data";
+	fprintf(stderr, "  %-3s %04x  base %016llx  limit %08x  type %x  dpl %u  %s\n", name,
+		s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, kind);
+}
+
+/* The CPU mode that sregs describe, in words. */
+static const char *mode_of(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & CR0_PE))
+		return "real mode";
+	if (s->efer & EFER_LMA)
+		return s->cs.l ? "long mode (64-bit)" : "long mode (compatibility)";
+	return s->cs.db ? "protected mode (32-bit)" : "protected mode (16-bit)";
+}
+
+void dump_registers(struct vcpu *cpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char f[128];
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "  (registers unavailable)\n");
+		return;
+	}
+	fprintf(stderr, "  vCPU %d in %s\n", cpu->id, mode_of(&s));
+	fprintf(stderr, "  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n",
+		r.rax, r.rbx, r.rcx, r.rdx);
+	fprintf(stderr, "  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n",
+		r.rsi, r.rdi, r.rbp, r.rsp);
+	if (s.efer & EFER_LMA) {
+		fprintf(stderr, "  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n",
+			r.r8, r.r9, r.r10, r.r11);
+		fprintf(stderr, "  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n",
+			r.r12, r.r13, r.r14, r.r15);
+	}
+	format_flags(f, sizeof(f), r.rflags, rflags_flags);
+	fprintf(stderr, "  rip %016llx  rflags %08llx %s\n", r.rip, r.rflags, f);
+	print_segment("cs", &s.cs);
+	print_segment("ss", &s.ss);
+	print_segment("ds", &s.ds);
+	print_segment("es", &s.es);
+	print_segment("fs", &s.fs);
+	print_segment("gs", &s.gs);
+	fprintf(stderr, "  gdt base %016llx limit %04x   idt base %016llx limit %04x\n",
+		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+	format_flags(f, sizeof(f), s.cr0, cr0_flags);
+	fprintf(stderr, "  cr0 %08llx %s  cr2 %016llx  cr3 %016llx\n", s.cr0, f, s.cr2, s.cr3);
+	format_flags(f, sizeof(f), s.cr4, cr4_flags);
+	fprintf(stderr, "  cr4 %08llx %s", s.cr4, f);
+	format_flags(f, sizeof(f), s.efer, efer_flags);
+	fprintf(stderr, "  efer %08llx %s\n", s.efer, f);
+}
+
+/* Look at the state and say, if we can, why the guest died. */
+static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct paging_regs pr;
+	uint64_t linear, phys;
+	bool pm;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
+		return NULL;
+	pm = s.cr0 & CR0_PE;
+	pr = (struct paging_regs){ s.cr0, s.cr3, s.cr4, s.efer };
+	linear = s.cs.base + r.rip;
+	if (exit_reason == KVM_EXIT_INTERNAL_ERROR && pm)
+		return "KVM could not emulate the instruction at RIP. Where ring-0 code is "
+		       "emulated (nested PVM hosts, see docs/host-support.md) some instructions "
+		       "such as `int N` or `iretd` in protected mode are not supported";
+	if (exit_reason != KVM_EXIT_SHUTDOWN)
+		return NULL;
+	if (pm && s.idt.limit == 0)
+		return "IDT limit is 0: an exception had no handler (load an IDT with lidt, "
+		       "or find the instruction that faulted)";
+	if ((pr.cr0 & CR0_PG) && (pr.cr3 >= cpu->vm->mem_size))
+		return "CR3 points outside guest RAM: the page tables are not where paging looks";
+	if (paging_translate(&pr, cpu->vm->mem, cpu->vm->mem_size, linear, &phys, NULL, NULL) < 0)
+		return "the instruction pointer is not mapped by the page tables: the guest "
+		       "jumped to an unmapped address, or its page tables lost their own code";
+	if (phys >= cpu->vm->mem_size)
+		return "the instruction pointer is outside guest RAM: the guest jumped into the void";
+	if (pm && (s.gdt.limit < 15 || s.cs.selector > s.gdt.limit))
+		return "the GDT is too small for the selectors in use (check lgdt and the limit)";
+	if (pm && s.idt.limit < 14 * (s.efer & EFER_LMA ? 16 : 8))
+		return "the IDT has no entry for a page fault or general protection fault, "
+		       "so an exception became a double and then a triple fault";
+	return "an exception occurred while the CPU delivered another one (a handler or "
+	       "the stack is broken): check the IDT entries and RSP";
+}
+
+void dump_fault(struct vcpu *cpu, const char *reason)
+{
+	const char *cause;
+
+	console_flush(cpu->vm);
+	vmm_msg(cpu->vm, "guest fault: %s", reason);
+	dump_registers(cpu);
+	cause = likely_cause(cpu, cpu->run->exit_reason);
+	if (cause)
+		fprintf(stderr, "  likely cause: %s\n", cause);
+}

@@ -1,0 +1,219 @@
+/*
+ * kvm.c - the KVM plumbing: open /dev/kvm, create a VM with its guest RAM,
+ * create its vCPUs with their shared kvm_run areas, and tear it all down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+static int kvm = -1;
+
+/* Where KVM may put the TSS and identity map it needs for real mode on
+ * Intel VT-x: three pages just below 4 GiB, far above any guest RAM. */
+#define KVM_TSS_ADDR 0xfffbd000UL
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+int kvm_fd(void)
+{
+	return kvm;
+}
+
+int kvm_open(char *err)
+{
+	int version;
+
+	if (kvm >= 0)
+		return 0;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			return vmm_fail(err, "cannot open /dev/kvm: no such device — this machine has "
+					"no KVM (enable virtualization in the BIOS, or modprobe kvm_intel/kvm_amd)");
+		if (e == EACCES || e == EPERM)
+			return vmm_fail(err, "cannot open /dev/kvm: %s — add your user to the kvm "
+					"group (sudo usermod -aG kvm $USER, then log in again)", strerror(e));
+		return vmm_fail(err, "cannot open /dev/kvm: %s", strerror(e));
+	}
+	version = ioctl(kvm, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		close(kvm);
+		kvm = -1;
+		return vmm_fail(err, "/dev/kvm speaks API version %d, expected %d", version,
+				KVM_API_VERSION);
+	}
+	return 0;
+}
+
+bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return gpa <= vm->mem_size && len <= vm->mem_size - gpa;
+}
+
+/* KVM_GET_SUPPORTED_CPUID, fetched once: every vCPU gets the host's
+ * supported CPUID (long mode needs it), with its own APIC ID. */
+static struct kvm_cpuid2 *supported_cpuid(char *err)
+{
+	static struct kvm_cpuid2 *cpuid;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int nent = 64;
+
+	pthread_mutex_lock(&lock);
+	while (!cpuid) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+
+		if (!c)
+			break;
+		c->nent = nent;
+		if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			cpuid = c;
+			break;
+		}
+		free(c);
+		if (errno != E2BIG || nent > 4096) {
+			vmm_fail(err, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			break;
+		}
+		nent *= 2;
+	}
+	pthread_mutex_unlock(&lock);
+	return cpuid;
+}
+
+#define CPUID_LEAF_FEATURES 1
+#define CPUID_APIC_ID_SHIFT 24 /* CPUID.1:EBX[31:24] initial APIC ID */
+
+static int vcpu_set_cpuid(struct vcpu *cpu, char *err)
+{
+	struct kvm_cpuid2 *sup = supported_cpuid(err);
+	struct kvm_cpuid2 *c;
+	size_t size;
+	int ret;
+
+	if (!sup)
+		return -1;
+	size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
+	c = malloc(size);
+	if (!c)
+		return vmm_fail(err, "out of memory");
+	memcpy(c, sup, size);
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == CPUID_LEAF_FEATURES) {
+			c->entries[i].ebx &= ~(0xffU << CPUID_APIC_ID_SHIFT);
+			c->entries[i].ebx |= (uint32_t)cpu->id << CPUID_APIC_ID_SHIFT;
+		}
+	}
+	ret = ioctl(cpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (ret < 0)
+		return vmm_fail(err, "KVM_SET_CPUID2: %s", strerror(errno));
+	return 0;
+}
+
+static int vcpu_create(struct vm *vm, struct vcpu *cpu, int id, char *err)
+{
+	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	cpu->vm = vm;
+	cpu->id = id;
+	cpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (cpu->fd < 0)
+		return vmm_fail(err, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+	if (run_size < (int)sizeof(struct kvm_run))
+		return vmm_fail(err, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	cpu->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
+		return vmm_fail(err, "mmap of vCPU %d run area: %s", id, strerror(errno));
+	}
+	return vcpu_set_cpuid(cpu, err);
+}
+
+int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, char *err)
+{
+	struct kvm_userspace_memory_region region;
+
+	vm->fd = -1;
+	vm->mem = NULL;
+	vm->cpus = NULL;
+	vm->ncpus = 0;
+	pthread_mutex_init(&vm->lock, NULL);
+	atomic_init(&vm->ending, false);
+	vm->end_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->end_fd < 0)
+		return vmm_fail(err, "eventfd: %s", strerror(errno));
+	if (kvm_open(err) < 0)
+		return -1;
+	vm->fd = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return vmm_fail(err, "KVM_CREATE_VM: %s", strerror(errno));
+	/* Needed for real mode on Intel VT-x; harmless elsewhere. */
+	ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR);
+	{
+		uint64_t map = KVM_IDENTITY_MAP_ADDR;
+
+		ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &map);
+	}
+
+	/* Anonymous and MAP_NORESERVE: pages cost nothing until touched. */
+	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		return vmm_fail(err, "cannot reserve %llu bytes of guest RAM: %s",
+				(unsigned long long)mem_size, strerror(errno));
+	}
+	vm->mem_size = mem_size;
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return vmm_fail(err, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	vm->cpus = calloc(ncpus, sizeof(*vm->cpus));
+	if (!vm->cpus)
+		return vmm_fail(err, "out of memory");
+	for (int i = 0; i < ncpus; i++) {
+		vm->cpus[i].fd = -1;
+		vm->ncpus = i + 1;
+		if (vcpu_create(vm, &vm->cpus[i], i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	for (int i = 0; i < vm->ncpus; i++) {
+		if (vm->cpus[i].run)
+			munmap(vm->cpus[i].run, run_size);
+		if (vm->cpus[i].fd >= 0)
+			close(vm->cpus[i].fd);
+	}
+	free(vm->cpus);
+	vm->cpus = NULL;
+	vm->ncpus = 0;
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	vm->mem = NULL;
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+	if (vm->end_fd >= 0)
+		close(vm->end_fd);
+	vm->end_fd = -1;
+	pthread_mutex_destroy(&vm->lock);
+}

@@ -1,0 +1,44 @@
+/*
+ * layout.h - every guest-physical address the VMM itself uses.
+ *
+ * Guest RAM starts at physical address 0. The VMM writes into it only what
+ * the chosen start-up mode needs (descriptor tables and page tables for
+ * --mode protected/long, the Multiboot information for Multiboot guests),
+ * always in the low 64 KiB described here; a guest image that overlaps
+ * what its mode needs is refused at load time.
+ *
+ *   0x00000  real-mode interrupt vector table (the guest's own)
+ *   0x00500  GDT written for --mode protected and --mode long
+ *   0x01000  long mode: PML4, PDPT and four page directories
+ *   0x07000  Multiboot information structure, memory map, strings
+ *   0x07c00  initial stack top in every mode (grows down); also where
+ *            real-mode lessons are linked, like a BIOS boot sector
+ *   0x100000 where protected/long-mode lessons and Multiboot kernels live
+ */
+#ifndef VMM_LAYOUT_H
+#define VMM_LAYOUT_H
+
+#define LAYOUT_IVT 0x0ULL
+#define LAYOUT_GDT 0x500ULL
+#define LAYOUT_GDT_ENTRIES 4 /* null, code32, data, code64 */
+#define LAYOUT_PML4 0x1000ULL
+#define LAYOUT_PDPT 0x2000ULL
+#define LAYOUT_PD 0x3000ULL /* four directories of 2 MiB pages: 4 GiB */
+#define LAYOUT_PD_COUNT 4
+#define LAYOUT_PAGING_END 0x7000ULL
+#define LAYOUT_MB_INFO 0x7000ULL
+#define LAYOUT_MB_INFO_END 0x7800ULL
+#define LAYOUT_STACK_TOP 0x7c00ULL
+#define LAYOUT_KERNEL_BASE 0x100000ULL
+
+/* GDT selectors for the segments the VMM sets up. */
+#define LAYOUT_SEL_CODE32 0x08
+#define LAYOUT_SEL_DATA 0x10
+#define LAYOUT_SEL_CODE64 0x18
+
+/* Guest RAM size limits for --mem. */
+#define LAYOUT_MEM_MIN (64ULL << 10)  /* must hold the tables above */
+#define LAYOUT_MEM_MAX (3ULL << 30)   /* stays below the 32-bit MMIO hole */
+#define LAYOUT_MEM_DEFAULT (16ULL << 20)
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * main.c - kvm-vmm's entry point: parse the command line, create one VM
+ * per guest, load it, set up its CPU, run every vCPU and turn the guests'
+ * ends into an exit status. The only place errors become messages.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gdb_target.h"
+#include "vmm.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Create, load and set up guest number `index` from `path`. */
+static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
+{
+	const struct vmm_options *o = vmm->opts;
+	struct vm *vm = &vmm->vms[index];
+	struct load_options lo = { o->load_addr, o->entry, o->entry_given };
+	char reason[VMM_ERR_LEN];
+
+	vm->vmm = vmm;
+	vm->index = index;
+	vm->path = path;
+	if (vm_create(vm, o->mem_size, o->smp, err) < 0)
+		return -1;
+	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0)
+		return STATUS_USAGE;
+	vm->mode = o->mode_given ? o->mode : image_default_mode(&vm->image);
+	if (vm->image.kind == IMAGE_MULTIBOOT && vm->mode != MODE_PROTECTED) {
+		vmm_fail(err, "%s: a Multiboot kernel starts in protected mode; drop --mode", path);
+		return STATUS_USAGE;
+	}
+	if (image_check_layout(&vm->image, vm->mode, reason) < 0) {
+		vmm_fail(err, "%s: %s", path, reason);
+		return STATUS_USAGE;
+	}
+	cpu_write_tables(vm->mem, vm->mem_size, vm->mode);
+	for (int i = 0; i < vm->ncpus; i++) {
+		if (cpu_setup(&vm->cpus[i], vm->mode, vm->image.entry, err) < 0)
+			return -1;
+		if (vm->image.kind == IMAGE_MULTIBOOT && cpu_setup_multiboot(&vm->cpus[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_host(void)
+{
+	char err[VMM_ERR_LEN];
+	const struct host_caps *caps = probe_host(true, err);
+
+	if (!caps) {
+		fprintf(stderr, VMM_NAME ": %s\n", err);
+		return STATUS_FAULT;
+	}
+	probe_print(caps);
+	return STATUS_OK;
+}
+
+/* The process status: the first non-zero guest status, else 0. */
+static int overall_status(const struct vmm *vmm)
+{
+	for (int g = 0; g < vmm->nvms; g++)
+		if (vmm->vms[g].status != STATUS_OK)
+			return vmm->vms[g].status;
+	return STATUS_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_options opts;
+	struct vmm vmm;
+	pthread_condattr_t cattr;
+	char err[VMM_ERR_LEN];
+	double start = now_seconds();
+	int status = STATUS_OK;
+
+	switch (vmm_parse_args(argc, argv, &opts, err)) {
+	case PARSE_HELP:
+		fputs(vmm_usage(), stdout);
+		return STATUS_OK;
+	case PARSE_VERSION:
+		printf(VMM_NAME " " VMM_VERSION "\n");
+		return STATUS_OK;
+	case PARSE_ERROR:
+		fprintf(stderr, VMM_NAME ": %s\n", err);
+		return STATUS_USAGE;
+	case PARSE_RUN:
+		break;
+	}
+	if (opts.check_host)
+		return check_host();
+
+	signal(SIGPIPE, SIG_IGN);   /* a closed stdout or gdb socket is not fatal */
+	vcpu_kick_init();
+	memset(&vmm, 0, sizeof(vmm));
+	vmm.opts = &opts;
+	vmm.nvms = opts.nguests;
+	vmm.color = isatty(STDOUT_FILENO);
+	pthread_mutex_init(&vmm.lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&vmm.cond, &cattr);
+	vmm.vms = calloc(vmm.nvms, sizeof(*vmm.vms));
+	if (!vmm.vms) {
+		fprintf(stderr, VMM_NAME ": out of memory\n");
+		return STATUS_FAULT;
+	}
+	for (int g = 0; g < vmm.nvms; g++) {
+		vmm.vms[g].fd = vmm.vms[g].end_fd = -1;
+		int ret = setup_guest(&vmm, g, opts.guests[g], err);
+
+		if (ret != 0) {
+			fprintf(stderr, VMM_NAME ": %s\n", err);
+			status = ret > 0 ? ret : STATUS_FAULT;
+			vmm.nvms = g + 1;
+			goto out;
+		}
+	}
+	if (opts.gdb && gdb_start(&vmm.vms[0], opts.gdb, err) < 0) {
+		fprintf(stderr, VMM_NAME ": --gdb %s: %s\n", opts.gdb, err);
+		status = STATUS_USAGE;
+		goto out;
+	}
+	if (vmm_start(&vmm, err) < 0)
+		fprintf(stderr, VMM_NAME ": %s\n", err);
+	vmm_wait(&vmm, opts.timeout);
+	if (opts.gdb)
+		gdb_stop(&vmm.vms[0]);
+	status = overall_status(&vmm);
+	if (opts.stats)
+		stats_print(&vmm, now_seconds() - start);
+out:
+	for (int g = 0; g < vmm.nvms; g++)
+		vm_destroy(&vmm.vms[g]);
+	free(vmm.vms);
+	return status;
+}

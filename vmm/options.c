@@ -1,0 +1,245 @@
+/*
+ * options.c - the kvm-vmm command line: parsing, defaults and --help.
+ * Pure logic (no KVM), so the tests call vmm_parse_args() directly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "vmm.h"
+#include "x86.h"
+
+#define SMP_MAX 64
+#define TIMEOUT_MAX (7 * 24 * 3600.0)
+
+int vmm_fail(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, VMM_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *cpu_mode_name(enum cpu_mode mode)
+{
+	switch (mode) {
+	case MODE_REAL: return "real";
+	case MODE_PROTECTED: return "protected";
+	case MODE_LONG: return "long";
+	}
+	return "?";
+}
+
+const char *vmm_usage(void)
+{
+	return
+	"usage: kvm-vmm [options] GUEST [GUEST...]\n"
+	"\n"
+	"Run x86 guests on the Linux KVM API. A GUEST is an ELF (32- or 64-bit,\n"
+	"loaded at the physical addresses of its program headers, started at its\n"
+	"entry point), a Multiboot v1 kernel, or a flat binary (anything else).\n"
+	"Several GUESTs run in parallel, one vCPU thread each, with private memory;\n"
+	"their output lines are prefixed [0], [1], ...\n"
+	"\n"
+	"options:\n"
+	"  --mode real|protected|long  CPU mode set up before the first instruction\n"
+	"                         (default: real, as a CPU starts; long for ELF64;\n"
+	"                         protected for Multiboot kernels)\n"
+	"  --mem SIZE             guest RAM per guest, e.g. 64K, 16M, 1G (default 16M)\n"
+	"  --smp N                one guest with N vCPUs sharing its memory\n"
+	"  --load-addr ADDR       flat binary: where to load it (default 0x0)\n"
+	"  --entry ADDR           flat binary: first instruction (default: load address)\n"
+	"  --gdb [HOST:]PORT      serve the GDB remote protocol on HOST:PORT (default\n"
+	"                         host 127.0.0.1: only local connections; give a HOST\n"
+	"                         such as 0.0.0.0 to accept others). PORT 0 picks a\n"
+	"                         free port. The guest waits for gdb before its\n"
+	"                         first instruction. Then: gdb GUEST -ex 'target remote :PORT'\n"
+	"  --timeout SECONDS      stop guests still running after SECONDS (status 124)\n"
+	"  --stats                at exit, print VM exits by reason, hypercalls and time\n"
+	"  --trace                print every VM exit as it happens (reason, RIP, port)\n"
+	"  --check-host           print what this host's KVM supports, and exit\n"
+	"  -h, --help             this text\n"
+	"  --version              print the version\n"
+	"\n"
+	"Guest I/O ports: 0xE9 console byte, 0xF4 exit with code, 0x3F8 16550 UART,\n"
+	"0x500 hypercall (AL = number: 0 exit, 1 putchar, 2 getchar, 3 putnum,\n"
+	"4 write, 5 time; arguments in EBX, ECX, EDX; result in EAX). See docs/abi.md.\n"
+	"\n"
+	"exit status: the guest's exit code; 0 when every vCPU halted; 1 for a guest\n"
+	"fault (with a register dump); 2 for bad usage or an unloadable guest file;\n"
+	"124 after --timeout. With several guests: the first non-zero status.\n";
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	default: return -1;
+	}
+	if (*end == 'i' && mul > 1)  /* accept "16Mi" too */
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0')
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int parse_addr(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return (errno || *end) ? -1 : 0;
+}
+
+enum {
+	OPT_MODE = 256, OPT_MEM, OPT_SMP, OPT_LOAD_ADDR, OPT_ENTRY, OPT_GDB,
+	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
+	{ "entry", required_argument, NULL, OPT_ENTRY },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_MODE:
+		if (!strcmp(arg, "real"))
+			o->mode = MODE_REAL;
+		else if (!strcmp(arg, "protected"))
+			o->mode = MODE_PROTECTED;
+		else if (!strcmp(arg, "long"))
+			o->mode = MODE_LONG;
+		else
+			return vmm_fail(err, "--mode: '%s' is not a mode (real, protected or long)", arg);
+		o->mode_given = true;
+		return 0;
+	case OPT_MEM:
+		if (parse_size(arg, &o->mem_size) < 0)
+			return vmm_fail(err, "--mem: '%s' is not a size (e.g. 64K, 16M, 1G)", arg);
+		if (o->mem_size < LAYOUT_MEM_MIN || o->mem_size > LAYOUT_MEM_MAX)
+			return vmm_fail(err, "--mem: %s is out of range (64K to 3G)", arg);
+		if (o->mem_size % PAGE_SIZE)
+			return vmm_fail(err, "--mem: %s is not a multiple of 4K", arg);
+		return 0;
+	case OPT_SMP:
+		errno = 0;
+		o->smp = (int)strtol(arg, &end, 10);
+		if (errno || *end || o->smp < 1 || o->smp > SMP_MAX)
+			return vmm_fail(err, "--smp: '%s' is not a vCPU count from 1 to %d", arg, SMP_MAX);
+		return 0;
+	case OPT_LOAD_ADDR:
+		if (parse_addr(arg, &o->load_addr) < 0)
+			return vmm_fail(err, "--load-addr: '%s' is not an address", arg);
+		return 0;
+	case OPT_ENTRY:
+		if (parse_addr(arg, &o->entry) < 0)
+			return vmm_fail(err, "--entry: '%s' is not an address", arg);
+		o->entry_given = true;
+		return 0;
+	case OPT_GDB:
+		if (!*arg)
+			return vmm_fail(err, "--gdb: give a port, e.g. --gdb 1234 (0 picks a free one)");
+		o->gdb = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		errno = 0;
+		o->timeout = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->timeout > 0) || o->timeout > TIMEOUT_MAX)
+			return vmm_fail(err, "--timeout: '%s' is not a number of seconds", arg);
+		return 0;
+	case OPT_STATS: o->stats = true; return 0;
+	case OPT_TRACE: o->trace = true; return 0;
+	case OPT_CHECK_HOST: o->check_host = true; return 0;
+	}
+	return vmm_fail(err, "internal: unknown option %d", c);
+}
+
+enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, char *err)
+{
+	int c;
+
+	*o = (struct vmm_options){
+		.mode = MODE_REAL,
+		.mem_size = LAYOUT_MEM_DEFAULT,
+		.smp = 1,
+	};
+	optind = 0;   /* reset getopt: tests call this more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+		if (c == 'h')
+			return PARSE_HELP;
+		if (c == OPT_VERSION)
+			return PARSE_VERSION;
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < OPT_MODE)
+				vmm_fail(err, "unknown option '-%c' (see --help)", optopt);
+			else if (optopt)
+				vmm_fail(err, "option '%s' needs an argument (see --help)", bad);
+			else
+				vmm_fail(err, "unknown option '%s' (see --help)", bad);
+			return PARSE_ERROR;
+		}
+		if (parse_one(c, optarg, o, err) < 0)
+			return PARSE_ERROR;
+	}
+	o->guests = argv + optind;
+	o->nguests = argc - optind;
+	if (o->check_host)
+		return PARSE_RUN;
+	if (o->nguests == 0) {
+		vmm_fail(err, "no GUEST file given (usage: kvm-vmm [options] GUEST...; see --help)");
+		return PARSE_ERROR;
+	}
+	if (o->smp > 1 && o->nguests > 1) {
+		vmm_fail(err, "--smp runs one guest on several vCPUs; give one GUEST with it");
+		return PARSE_ERROR;
+	}
+	if (o->gdb && o->nguests > 1) {
+		vmm_fail(err, "--gdb debugs one guest; give one GUEST with it");
+		return PARSE_ERROR;
+	}
+	return PARSE_RUN;
+}

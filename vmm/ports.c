@@ -1,0 +1,94 @@
+/*
+ * ports.c - port I/O exits: route each `in`/`out` (and each element of a
+ * string `ins`/`outs`) to the device behind the port: the console (0xE9),
+ * the exit port (0xF4), the UART (0x3F8-0x3FF) or the hypercalls (0x500).
+ * Reads from a port nothing answers return all ones, as on a real bus.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+/* A hypercall: read EAX..EDX, dispatch, write back what changed. */
+static int do_hypercall(struct vcpu *cpu, uint8_t nr)
+{
+	struct kvm_regs regs;
+	struct hc_regs r, before;
+	int ended;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0) {
+		vmm_msg(cpu->vm, "KVM_GET_REGS: %s", strerror(errno));
+		vm_end(cpu->vm, STATUS_FAULT);
+		return 1;
+	}
+	r = (struct hc_regs){ (uint32_t)regs.rax, (uint32_t)regs.rbx,
+			      (uint32_t)regs.rcx, (uint32_t)regs.rdx };
+	before = r;
+	ended = hypercall_dispatch(cpu->vm, &cpu->stats, nr, &r);
+	if (ended)
+		return 1;
+	if (memcmp(&r, &before, sizeof(r)) != 0) {
+		/* A 32-bit result zero-extends into the 64-bit register. */
+		regs.rax = r.eax;
+		regs.rdx = r.edx;
+		if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0) {
+			vmm_msg(cpu->vm, "KVM_SET_REGS: %s", strerror(errno));
+			vm_end(cpu->vm, STATUS_FAULT);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* One `out` (its low byte matters); returns 1 when the guest ended. */
+static int port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
+{
+	struct vm *vm = cpu->vm;
+
+	switch (port) {
+	case PORT_DEBUGCON:
+		console_write(vm, data, 1);
+		return 0;
+	case PORT_EXIT:
+		vm_end(vm, data[0]);
+		return 1;
+	case PORT_HYPERCALL:
+		return do_hypercall(cpu, data[0]);
+	}
+	if (port >= PORT_COM1 && port <= PORT_COM1_LAST) {
+		uart_out(vm, port, data[0]);
+		return 0;
+	}
+	return 0;   /* nothing there: the write is lost, as on real hardware */
+}
+
+static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
+{
+	memset(data, 0xff, size);
+	if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
+		data[0] = uart_in(cpu->vm, port);
+}
+
+int ports_handle_io(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int size = run->io.size;
+
+	/* `rep outsb` to the console: the whole string at once. */
+	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == PORT_DEBUGCON && size == 1) {
+		console_write(cpu->vm, data, run->io.count);
+		return 0;
+	}
+	/* Other string instructions arrive as `count` elements. */
+	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			if (port_out(cpu, run->io.port, data))
+				return 1;
+		} else {
+			port_in(cpu, run->io.port, data, size);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * probe.c - find out what this host's KVM really does. Some hosts (nested
+ * PVM) emulate ring-0 code and ignore some debug facilities; documentation
+ * cannot tell, so we run a few instructions in scratch VMs and watch which
+ * exits come back. The GDB stub picks its breakpoint mechanism from this;
+ * --check-host prints it as a table.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "vmm.h"
+#include "x86.h"
+
+/* Where probe code and data go in the scratch VM (above the VMM tables,
+ * below 64 KiB so real mode reaches them). */
+#define PROBE_CODE 0x8000
+#define PROBE_HANDLER 0x8100 /* real-mode int3 handler */
+#define PROBE_DATA 0x9000
+#define PROBE_MEM (2ULL << 20)
+#define PROBE_TIMEOUT_MS 200
+#define PROBE_EXIT_LOOPS 1000
+#define PROBE_RING0_LOOPS 10000
+#define PROBE_RING3_LOOPS 10000000
+
+/* Machine code, one instruction per line. The same bytes mean the same
+ * thing in 16-, 32- and 64-bit mode unless noted. */
+#define OP_NOP 0x90
+#define OP_HLT 0xf4
+#define OP_INT3 0xcc
+#define OUT_E9 0xb0, 'K', 0xe6, PORT_DEBUGCON /* mov al,'K'; out 0xe9,al */
+
+static const uint8_t code_out_hlt[] = { OUT_E9, OP_HLT };
+static const uint8_t code_nops[] = { OP_NOP, OP_NOP, OUT_E9, OP_HLT };
+static const uint8_t code_int3[] = { OP_INT3, OUT_E9, OP_HLT };
+/* Write to [bx] (16-bit: mov [bx],ax) or [rbx] (32/64-bit: mov [ebx],eax). */
+static const uint8_t code_store16[] = { 0x89, 0x07, OUT_E9, OP_HLT };
+static const uint8_t code_store32[] = { 0x89, 0x03, OUT_E9, OP_HLT };
+/* Real-mode int3 handler: out 'I' to show the guest's IVT ran it. */
+static const uint8_t code_handler[] = { 0xb0, 'I', 0xe6, PORT_DEBUGCON, OP_HLT };
+/* 32/64-bit: mov ecx, n; l: out 0xe9,al; loop l; hlt  (n patched in) */
+static const uint8_t code_out_loop[] = { 0xb9, 0, 0, 0, 0, 0xe6, PORT_DEBUGCON, 0xe2, 0xfc,
+					 OP_HLT };
+/* 32/64-bit: mov ecx, n; l: loop l; out 0xe9,al  (ends with an out: ring 3
+ * cannot hlt) */
+static const uint8_t code_loop[] = { 0xb9, 0, 0, 0, 0, 0xe2, 0xfe, 0xe6, PORT_DEBUGCON };
+#define LOOP_COUNT_OFFSET 1
+
+static struct host_caps caps;
+static bool probed, timed;
+
+static void alarm_handler(int sig)
+{
+	(void)sig;
+}
+
+bool host_is_pvm(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
+static bool cpu_has_hw_virt(void)
+{
+	char line[4096];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && (strstr(line, " vmx") || strstr(line, " svm")))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* A scratch guest: one VM, one vCPU, code copied to PROBE_CODE. */
+struct scratch {
+	struct vm vm;
+};
+
+static int scratch_new(struct scratch *s, enum cpu_mode mode, const uint8_t *code, size_t len,
+		       char *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->vm.path = "probe";
+	if (vm_create(&s->vm, PROBE_MEM, 1, err) < 0) {
+		vm_destroy(&s->vm);
+		return -1;
+	}
+	s->vm.mode = mode;
+	cpu_write_tables(s->vm.mem, s->vm.mem_size, mode);
+	memcpy(s->vm.mem + PROBE_CODE, code, len);
+	if (cpu_setup(&s->vm.cpus[0], mode, PROBE_CODE, err) < 0) {
+		vm_destroy(&s->vm);
+		return -1;
+	}
+	return 0;
+}
+
+/* One KVM_RUN bounded by PROBE_TIMEOUT_MS: the exit reason, or -1 if the
+ * guest neither exited in time nor could run. */
+static int scratch_run(struct scratch *s)
+{
+	struct itimerval t = { .it_value = { 0, PROBE_TIMEOUT_MS * 1000 } };
+	struct itimerval off = { 0 };
+	int ret;
+
+	setitimer(ITIMER_REAL, &t, NULL);
+	ret = ioctl(s->vm.cpus[0].fd, KVM_RUN, 0);
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (ret < 0)
+		return -1;
+	return s->vm.cpus[0].run->exit_reason;
+}
+
+static bool set_debug(struct scratch *s, uint32_t control, uint64_t dr0, uint64_t dr7)
+{
+	struct kvm_guest_debug dbg;
+
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.control = KVM_GUESTDBG_ENABLE | control;
+	dbg.arch.debugreg[0] = dr0;
+	dbg.arch.debugreg[7] = dr7;
+	return ioctl(s->vm.cpus[0].fd, KVM_SET_GUEST_DEBUG, &dbg) == 0;
+}
+
+static void set_rbx(struct scratch *s, uint64_t v)
+{
+	struct kvm_regs r;
+
+	if (ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) == 0) {
+		r.rbx = v;
+		ioctl(s->vm.cpus[0].fd, KVM_SET_REGS, &r);
+	}
+}
+
+static bool exited_to_port(struct scratch *s, int reason)
+{
+	return reason == KVM_EXIT_IO && s->vm.cpus[0].run->io.port == PORT_DEBUGCON;
+}
+
+static enum probe_result yes_if(bool b)
+{
+	return b ? PROBE_YES : PROBE_NO;
+}
+
+/* Kinds of check, each run in a fresh scratch VM. */
+enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH };
+
+static enum probe_result run_check(enum check check, enum cpu_mode mode, char *err)
+{
+	struct scratch s;
+	enum probe_result res = PROBE_NO;
+	const uint8_t *code = code_out_hlt;
+	size_t len = sizeof(code_out_hlt);
+	int reason;
+
+	switch (check) {
+	case CHECK_RUNS: break;
+	case CHECK_STEP:
+	case CHECK_HWBP: code = code_nops; len = sizeof(code_nops); break;
+	case CHECK_SWBP: code = code_int3; len = sizeof(code_int3); break;
+	case CHECK_WATCH:
+		code = mode == MODE_REAL ? code_store16 : code_store32;
+		len = sizeof(code_store32);
+		break;
+	}
+	if (scratch_new(&s, mode, code, len, err) < 0)
+		return PROBE_UNTESTED;
+	if (check == CHECK_SWBP && mode == MODE_REAL) {
+		/* IVT entry 3 -> our handler (segment:offset) */
+		uint16_t ivt[2] = { PROBE_HANDLER & 0xf, PROBE_HANDLER >> 4 };
+
+		memcpy(s.vm.mem + LAYOUT_IVT + X86_BP * 4, ivt, sizeof(ivt));
+		memcpy(s.vm.mem + PROBE_HANDLER, code_handler, sizeof(code_handler));
+	}
+	switch (check) {
+	case CHECK_RUNS:
+		reason = scratch_run(&s);
+		res = yes_if(exited_to_port(&s, reason) && scratch_run(&s) == KVM_EXIT_HLT);
+		break;
+	case CHECK_STEP:
+		if (set_debug(&s, KVM_GUESTDBG_SINGLESTEP, 0, 0)) {
+			reason = scratch_run(&s);
+			res = yes_if(reason == KVM_EXIT_DEBUG &&
+				     s.vm.cpus[0].run->debug.arch.pc == PROBE_CODE + 1);
+		}
+		break;
+	case CHECK_SWBP:
+		if (set_debug(&s, KVM_GUESTDBG_USE_SW_BP, 0, 0)) {
+			reason = scratch_run(&s);
+			res = yes_if(reason == KVM_EXIT_DEBUG &&
+				     s.vm.cpus[0].run->debug.arch.exception == X86_BP);
+		}
+		break;
+	case CHECK_HWBP: {
+		uint64_t dr7 = DR7_L(0) | ((uint64_t)DR7_RW_EXEC << DR7_RW_SHIFT(0)) |
+			       ((uint64_t)DR7_LEN_1 << DR7_LEN_SHIFT(0));
+
+		if (set_debug(&s, KVM_GUESTDBG_USE_HW_BP, PROBE_CODE + 1, dr7)) {
+			reason = scratch_run(&s);
+			res = yes_if(reason == KVM_EXIT_DEBUG &&
+				     s.vm.cpus[0].run->debug.arch.pc == PROBE_CODE + 1);
+		}
+		break;
+	}
+	case CHECK_WATCH: {
+		uint64_t dr7 = DR7_L(0) | ((uint64_t)DR7_RW_WRITE << DR7_RW_SHIFT(0)) |
+			       ((uint64_t)DR7_LEN_4 << DR7_LEN_SHIFT(0));
+
+		set_rbx(&s, PROBE_DATA);
+		if (set_debug(&s, KVM_GUESTDBG_USE_HW_BP, PROBE_DATA, dr7)) {
+			reason = scratch_run(&s);
+			res = yes_if(reason == KVM_EXIT_DEBUG);
+		}
+		break;
+	}
+	}
+	vm_destroy(&s.vm);
+	return res;
+}
+
+/* Put the scratch vCPU in ring 3 of long mode: user pages, CPL 3, IOPL 3
+ * so that `out` is allowed. */
+static int enter_ring3(struct scratch *s)
+{
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+	uint64_t *pml4 = (uint64_t *)(s->vm.mem + LAYOUT_PML4);
+	uint64_t *pdpt = (uint64_t *)(s->vm.mem + LAYOUT_PDPT);
+	uint64_t *pd = (uint64_t *)(s->vm.mem + LAYOUT_PD);
+	int fd = s->vm.cpus[0].fd;
+
+	pml4[0] |= PTE_US;
+	pdpt[0] |= PTE_US;
+	pd[0] |= PTE_US;
+	if (ioctl(fd, KVM_GET_SREGS, &sr) < 0 || ioctl(fd, KVM_GET_REGS, &r) < 0)
+		return -1;
+	sr.cs.dpl = 3;
+	sr.cs.selector |= 3;
+	sr.ss.dpl = 3;
+	sr.ss.selector |= 3;
+	sr.ds.dpl = sr.es.dpl = 3;
+	r.rflags |= 3ULL << RFLAGS_IOPL_SHIFT;
+	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0 || ioctl(fd, KVM_SET_REGS, &r) < 0)
+		return -1;
+	return 0;
+}
+
+static void check_ring3(char *err)
+{
+	struct scratch s;
+
+	caps.ring3_runs = caps.ring3_debug = PROBE_UNTESTED;
+	if (scratch_new(&s, MODE_LONG, code_out_hlt, sizeof(code_out_hlt), err) < 0)
+		return;
+	if (enter_ring3(&s) == 0)
+		caps.ring3_runs = yes_if(exited_to_port(&s, scratch_run(&s)));
+	vm_destroy(&s.vm);
+
+	if (scratch_new(&s, MODE_LONG, code_nops, sizeof(code_nops), err) < 0)
+		return;
+	if (enter_ring3(&s) == 0 && set_debug(&s, KVM_GUESTDBG_SINGLESTEP, 0, 0))
+		caps.ring3_debug = yes_if(scratch_run(&s) == KVM_EXIT_DEBUG);
+	vm_destroy(&s.vm);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run `code` with its loop count patched to n; seconds until the first
+ * exit that is not an `out` to the console, counting those exits. */
+static double time_code(const uint8_t *code, size_t len, uint32_t n, bool ring3, bool until_out,
+			char *err)
+{
+	struct scratch s;
+	uint8_t buf[32];
+	double t0, t = -1;
+	int reason;
+
+	memcpy(buf, code, len);
+	memcpy(buf + LOOP_COUNT_OFFSET, &n, sizeof(n));
+	if (scratch_new(&s, MODE_LONG, buf, len, err) < 0)
+		return -1;
+	if (ring3 && enter_ring3(&s) < 0)
+		goto out;
+	t0 = seconds();
+	do {
+		reason = ioctl(s.vm.cpus[0].fd, KVM_RUN, 0) < 0 ? -1 : (int)s.vm.cpus[0].run->exit_reason;
+	} while (!until_out && exited_to_port(&s, reason));
+	if (reason == (until_out ? KVM_EXIT_IO : KVM_EXIT_HLT))
+		t = seconds() - t0;
+out:
+	vm_destroy(&s.vm);
+	return t;
+}
+
+static void measure(char *err)
+{
+	double t;
+
+	t = time_code(code_out_loop, sizeof(code_out_loop), PROBE_EXIT_LOOPS, false, false, err);
+	caps.exit_us = t > 0 ? t / PROBE_EXIT_LOOPS * 1e6 : 0;
+	t = time_code(code_loop, sizeof(code_loop), PROBE_RING0_LOOPS, false, true, err);
+	caps.ring0_ns = t > 0 ? t / PROBE_RING0_LOOPS * 1e9 : 0;
+	if (caps.ring3_runs == PROBE_YES) {
+		t = time_code(code_loop, sizeof(code_loop), PROBE_RING3_LOOPS, true, true, err);
+		caps.ring3_ns = t > 0 ? t / PROBE_RING3_LOOPS * 1e9 : 0;
+	}
+}
+
+const struct host_caps *probe_host(bool timing, char *err)
+{
+	struct sigaction sa, old;
+
+	if (probed && (timed || !timing))
+		return &caps;
+	if (kvm_open(err) < 0)
+		return NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = alarm_handler;   /* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGALRM, &sa, &old);
+	if (!probed) {
+		caps.pvm = host_is_pvm();
+		caps.hw_virt = cpu_has_hw_virt();
+		caps.blockirq = (ioctl(kvm_fd(), KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2) &
+				 KVM_GUESTDBG_BLOCKIRQ) != 0;
+		for (int m = MODE_REAL; m <= MODE_LONG; m++) {
+			caps.runs[m] = run_check(CHECK_RUNS, m, err);
+			caps.single_step[m] = run_check(CHECK_STEP, m, err);
+			caps.sw_bp[m] = run_check(CHECK_SWBP, m, err);
+			caps.hw_bp[m] = run_check(CHECK_HWBP, m, err);
+			caps.hw_watch[m] = run_check(CHECK_WATCH, m, err);
+		}
+		check_ring3(err);
+		probed = true;
+	}
+	if (timing && !timed) {
+		measure(err);
+		timed = true;
+	}
+	sigaction(SIGALRM, &old, NULL);
+	return &caps;
+}
+
+static const char *result_word(enum probe_result r)
+{
+	return r == PROBE_YES ? "yes" : r == PROBE_NO ? "no" : "untested";
+}
+
+void probe_print(const struct host_caps *c)
+{
+	printf("kvm-vmm host check\n\n");
+	printf("host: %s\n", c->pvm ? "nested PVM (/sys/module/kvm_pvm): ring-0 guest code is "
+				     "emulated, ring-3 code runs natively"
+			  : c->hw_virt ? "hardware virtualization (VT-x/AMD-V)"
+				       : "KVM without vmx/svm flags (nested or unusual host)");
+	printf("\n| ring 0 (kernel mode)                  | real | protected | long |\n");
+	printf("|---------------------------------------|------|-----------|------|\n");
+#define ROW(name, field) \
+	printf("| %-37s | %-4s | %-9s | %-4s |\n", name, result_word(c->field[MODE_REAL]), \
+	       result_word(c->field[MODE_PROTECTED]), result_word(c->field[MODE_LONG]))
+	ROW("guest code runs, `out` exits", runs);
+	ROW("single-step (KVM_GUESTDBG_SINGLESTEP)", single_step);
+	ROW("int3 exits (KVM_GUESTDBG_USE_SW_BP)", sw_bp);
+	ROW("hardware execute breakpoints", hw_bp);
+	ROW("hardware data watchpoints", hw_watch);
+#undef ROW
+	printf("\n| ring 3 (user mode, in long mode)      |      |\n");
+	printf("|---------------------------------------|------|\n");
+	printf("| user code runs                        | %-4s |\n", result_word(c->ring3_runs));
+	printf("| user code can be single-stepped       | %-4s |\n", result_word(c->ring3_debug));
+	printf("\nKVM_GUESTDBG_BLOCKIRQ: %s\n", c->blockirq ? "yes" : "no");
+	if (c->exit_us > 0)
+		printf("exit round trip (out to port 0xE9): %.2f us\n", c->exit_us);
+	if (c->ring0_ns > 0)
+		printf("ring-0 `loop` iteration: %.1f ns\n", c->ring0_ns);
+	if (c->ring3_ns > 0)
+		printf("ring-3 `loop` iteration: %.2f ns\n", c->ring3_ns);
+	printf("\ngdb stub: breakpoints use %s; watchpoints use %s.\n",
+	       c->sw_bp[MODE_LONG] == PROBE_YES ? "int3" :
+	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then single-step-and-compare"
+						: "single-step-and-compare",
+	       c->hw_watch[MODE_LONG] == PROBE_YES ? "debug registers" : "single-step-and-compare");
+}

@@ -1,0 +1,258 @@
+/*
+ * run.c - the heart of the runner: one thread per vCPU calls KVM_RUN in a
+ * loop and dispatches each VM exit (port I/O to the devices, HLT, MMIO,
+ * faults). A guest ends when it asks to (exit port or hypercall), when all
+ * its vCPUs have halted, on a fault, or at --timeout; its other vCPUs are
+ * then kicked out of KVM_RUN with a signal and immediate_exit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gdb_target.h"
+#include "vmm.h"
+
+/* The signal that kicks a vCPU thread out of KVM_RUN. Its handler does
+ * nothing: the point is that the ioctl returns with EINTR. */
+#define SIG_KICK SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_kick_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;   /* no SA_RESTART: KVM_RUN must return */
+	sigaction(SIG_KICK, &sa, NULL);
+}
+
+void vcpu_kick(struct vcpu *cpu)
+{
+	/* immediate_exit covers a vCPU that is about to enter KVM_RUN; the
+	 * signal covers one that is inside it. */
+	cpu->run->immediate_exit = 1;
+	if (cpu->thread_started && !pthread_equal(cpu->thread, pthread_self()))
+		pthread_kill(cpu->thread, SIG_KICK);
+}
+
+void vm_end(struct vm *vm, int status)
+{
+	uint64_t one = 1;
+
+	if (atomic_exchange(&vm->ending, true))
+		return;   /* the first reason to end wins */
+	vm->status = status;
+	if (write(vm->end_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd write cannot fail here; nothing to do if it did */
+	}
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->cpus[i]);
+	gdb_vm_ended(vm);
+}
+
+/* Reads of unbacked physical addresses return all ones; writes are lost. */
+static void handle_mmio(struct vcpu *cpu)
+{
+	if (!cpu->run->mmio.is_write)
+		memset(cpu->run->mmio.data, 0xff, sizeof(cpu->run->mmio.data));
+}
+
+static void report_internal_error(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	char reason[160];
+
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+		snprintf(reason, sizeof(reason),
+			 "KVM could not emulate an instruction (KVM_EXIT_INTERNAL_ERROR, emulation failure)");
+	else
+		snprintf(reason, sizeof(reason), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+	dump_fault(cpu, reason);
+}
+
+/* Handle one exit. Returns true while the vCPU should keep running. */
+static bool handle_exit(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	char reason[96];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return ports_handle_io(cpu) == 0;
+	case KVM_EXIT_HLT:
+		/* Without an interrupt controller nothing can wake this vCPU. */
+		cpu->done = true;
+		return false;
+	case KVM_EXIT_MMIO:
+		handle_mmio(cpu);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;   /* kicked: the loop looks at why */
+	case KVM_EXIT_DEBUG:
+		return gdb_vcpu_debug_exit(cpu);
+	case KVM_EXIT_SHUTDOWN:
+		dump_fault(cpu, "triple fault (KVM_EXIT_SHUTDOWN): the CPU reset itself");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(reason, sizeof(reason),
+			 "KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY, reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		dump_fault(cpu, reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		report_internal_error(cpu);
+		break;
+	default:
+		snprintf(reason, sizeof(reason), "unhandled VM exit %s (%u)",
+			 exit_reason_name(run->exit_reason), run->exit_reason);
+		dump_fault(cpu, reason);
+		break;
+	}
+	vm_end(cpu->vm, STATUS_FAULT);
+	return false;
+}
+
+void vcpu_run_loop(struct vcpu *cpu)
+{
+	struct vm *vm = cpu->vm;
+	bool trace = vm->vmm && vm->vmm->opts->trace;
+
+	while (!atomic_load(&vm->ending)) {
+		if (cpu->debug && !gdb_vcpu_before_run(cpu))
+			break;
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				cpu->run->immediate_exit = 0;
+				cpu->stats.exits[KVM_EXIT_INTR]++;
+				continue;
+			}
+			vmm_msg(vm, "KVM_RUN: %s", strerror(errno));
+			vm_end(vm, STATUS_FAULT);
+			break;
+		}
+		if (cpu->run->exit_reason < EXIT_REASONS)
+			cpu->stats.exits[cpu->run->exit_reason]++;
+		if (trace)
+			trace_exit(cpu);
+		if (!handle_exit(cpu))
+			break;
+	}
+	cpu->done = true;
+}
+
+/* A guest whose vCPUs have all stopped has ended; tell main() when the
+ * last guest is done. */
+static void vcpu_finished(struct vcpu *cpu)
+{
+	struct vm *vm = cpu->vm;
+	struct vmm *vmm = vm->vmm;
+	bool guest_done;
+
+	pthread_mutex_lock(&vmm->lock);
+	guest_done = --vm->cpus_running == 0;
+	pthread_mutex_unlock(&vmm->lock);
+	if (!guest_done)
+		return;
+	vm_end(vm, STATUS_OK);   /* all halted: status 0 unless set before */
+	console_flush(vm);
+	pthread_mutex_lock(&vmm->lock);
+	vmm->guests_running--;
+	pthread_cond_broadcast(&vmm->cond);
+	pthread_mutex_unlock(&vmm->lock);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *cpu = arg;
+
+	vcpu_run_loop(cpu);
+	vcpu_finished(cpu);
+	return NULL;
+}
+
+int vmm_start(struct vmm *vmm, char *err)
+{
+	pthread_mutex_lock(&vmm->lock);
+	vmm->guests_running = vmm->nvms;
+	for (int g = 0; g < vmm->nvms; g++)
+		vmm->vms[g].cpus_running = vmm->vms[g].ncpus;
+	pthread_mutex_unlock(&vmm->lock);
+
+	for (int g = 0; g < vmm->nvms; g++) {
+		struct vm *vm = &vmm->vms[g];
+
+		for (int i = 0; i < vm->ncpus; i++) {
+			struct vcpu *cpu = &vm->cpus[i];
+			int e = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+
+			if (e) {
+				vm_end(vm, STATUS_FAULT);
+				/* Account for the vCPUs that will never run. */
+				for (int j = i; j < vm->ncpus; j++)
+					vcpu_finished(&vm->cpus[j]);
+				return vmm_fail(err, "cannot start vCPU thread: %s", strerror(e));
+			}
+			cpu->thread_started = true;
+		}
+	}
+	return 0;
+}
+
+static struct timespec deadline_after(double seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)seconds;
+	ts.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+void vmm_wait(struct vmm *vmm, double timeout)
+{
+	struct timespec deadline = deadline_after(timeout);
+	bool timed_out = false;
+
+	pthread_mutex_lock(&vmm->lock);
+	while (vmm->guests_running > 0) {
+		if (timeout > 0 && !timed_out) {
+			if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &deadline) != ETIMEDOUT)
+				continue;
+			timed_out = true;
+			pthread_mutex_unlock(&vmm->lock);
+			for (int g = 0; g < vmm->nvms; g++) {
+				struct vm *vm = &vmm->vms[g];
+
+				if (!atomic_load(&vm->ending)) {
+					console_flush(vm);
+					vmm_msg(vm, "timed out after %g s (--timeout): guest stopped",
+						timeout);
+					vm_end(vm, STATUS_TIMEOUT);
+				}
+			}
+			pthread_mutex_lock(&vmm->lock);
+		} else {
+			pthread_cond_wait(&vmm->cond, &vmm->lock);
+		}
+	}
+	pthread_mutex_unlock(&vmm->lock);
+	for (int g = 0; g < vmm->nvms; g++)
+		for (int i = 0; i < vmm->vms[g].ncpus; i++)
+			if (vmm->vms[g].cpus[i].thread_started)
+				pthread_join(vmm->vms[g].cpus[i].thread, NULL);
+}
