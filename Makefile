@@ -55,7 +55,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 SUITE := $(BUILD)/tests/suite
 
-.PHONY: all deps run debug test check grade lessons bench fuzz clean help guests
+.PHONY: all deps run debug test lessons clean help guests
 .DEFAULT_GOAL := all
 # Keep the .o files between the .asm and the .elf.
 .SECONDARY:
@@ -115,13 +115,24 @@ clean:
 	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) \
 	       $(shell find lessons tests -name '*.o.d' -o -name '*.o')
 
+# Each area keeps its own targets in its own fragment:
+#   scripts/grade.mk  make check LESSON=NN, make grade
+#   bench/bench.mk    make bench
+#   fuzz/fuzz.mk      make fuzz
+-include scripts/grade.mk bench/bench.mk fuzz/fuzz.mk
+
 ## help: list the targets
 help:
 	@echo "mini-kvm: a small x86 VMM on the Linux KVM API, with a GDB stub and lessons."
 	@echo
 	@echo "  make                 install missing packages, build ./kvm-vmm and every guest"
 	@echo "  make run LESSON=NN   build and run lesson NN (default 01)"
+	@echo "  make debug LESSON=NN run lesson NN under the GDB stub with gdb attached"
+	@echo "  make check LESSON=NN grade your exercise for lesson NN"
+	@echo "  make grade           grade every lesson and print a table"
 	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan)"
+	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM (QUICK=1: fast)"
+	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
 	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu)"
 	@echo "  make clean           remove build products"
 	@echo "  V=1                  show full commands"
