@@ -99,7 +99,9 @@ struct gdb_target {
 	const char *xml_arch;
 	int ncpus;
 
-	/* Send bytes to gdb. Returns 0, or -1 when the connection is gone. */
+	/* Send bytes to gdb. Returns 0, or -1 when the connection is gone.
+	 * Used by connections made with gdb_conn_new(); gdb_serve() writes
+	 * to its client socket itself and never calls it (it may be NULL). */
 	int (*write)(void *opaque, const void *buf, size_t len);
 
 	int (*get_regs)(void *opaque, int cpu, struct gdb_regs *regs);
@@ -143,7 +145,8 @@ struct gdb_target {
 struct gdb_conn;
 
 /* Create the protocol state for a new connection to `target`. The target
- * must be stopped. Returns NULL when out of memory. */
+ * must be stopped. Returns NULL when out of memory, or when the target has
+ * no write callback or fewer than one vCPU. */
 struct gdb_conn *gdb_conn_new(const struct gdb_target *target);
 void gdb_conn_free(struct gdb_conn *conn);
 
