@@ -48,7 +48,7 @@ GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
 # Flat binaries (nasm -f bin), as the seed's runner took them.
 FLAT_ASM := $(wildcard tests/guests/flat/*.asm)
 FLAT_BINS := $(FLAT_ASM:.asm=.bin)
--include $(wildcard lessons/*/lesson.mk tests/guests/guests.mk)
+-include $(wildcard lessons/*/lesson.mk tests/guests/*.mk)
 
 # --- tests -------------------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)

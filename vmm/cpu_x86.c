@@ -106,7 +106,7 @@ static void set_protected_mode(struct kvm_sregs *s)
 	s->gdt.base = LAYOUT_GDT;
 	s->gdt.limit = LAYOUT_GDT_ENTRIES * 8 - 1;
 	s->cr0 |= CR0_PE;
-	s->cr0 &= ~CR0_PG;
+	s->cr0 &= ~(CR0_PG | CR0_CD | CR0_NW);   /* caches on, as firmware leaves them */
 	s->efer = 0;
 }
 

@@ -161,20 +161,22 @@ static int load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 	return check_entry(entry, mem_size, err);
 }
 
-/* Find a Multiboot v1 header in the first MB_SEARCH bytes; NULL if none. */
+/* Find a Multiboot v1 header in the first MB_SEARCH bytes; NULL if none.
+ * The address fields are only there (and only read) with MB_FLAG_ADDRESSES. */
 static const struct multiboot_header *find_multiboot(const uint8_t *file, size_t size,
 						     size_t *offset)
 {
 	size_t limit = size < MB_SEARCH ? size : MB_SEARCH;
 
-	for (size_t off = 0; off + sizeof(struct multiboot_header) <= limit; off += MB_ALIGN) {
+	for (size_t off = 0; off + MB_HEADER_MIN <= limit; off += MB_ALIGN) {
 		const struct multiboot_header *h = (const void *)(file + off);
 
-		if (h->magic == MB_HEADER_MAGIC &&
-		    (uint32_t)(h->magic + h->flags + h->checksum) == 0) {
-			*offset = off;
-			return h;
-		}
+		if (h->magic != MB_HEADER_MAGIC || (uint32_t)(h->magic + h->flags + h->checksum))
+			continue;
+		if ((h->flags & MB_FLAG_ADDRESSES) && off + sizeof(*h) > size)
+			continue;   /* truncated: not a usable header */
+		*offset = off;
+		return h;
 	}
 	return NULL;
 }

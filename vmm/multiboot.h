@@ -12,6 +12,7 @@
 #define MB_BOOTLOADER_MAGIC 0x2BADB002U /* in EAX at entry */
 #define MB_SEARCH 8192                  /* header lies in the first 8 KiB */
 #define MB_ALIGN 4
+#define MB_HEADER_MIN 12             /* magic, flags, checksum */
 
 /* Header flags. */
 #define MB_FLAG_PAGE_ALIGN (1U << 0)

@@ -1,0 +1,10 @@
+; spin.asm - prints one line, then spins forever with interrupts off:
+; only --timeout (status 124) ends it.
+%include "abi.inc"
+bits 16
+section .text
+global _start
+_start:
+        PRINT "spinning", 10
+        cli
+        jmp $
