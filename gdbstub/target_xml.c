@@ -168,6 +168,14 @@ static void emit_feature(struct xml_out *out, const struct gdb_layout *layout,
 	out_printf(out, "</feature>\n");
 }
 
+static bool feature_used(const struct gdb_layout *layout, enum gdb_feature feature)
+{
+	for (size_t i = 0; i < layout->count; i++)
+		if (layout->regs[i].feature == feature)
+			return true;
+	return false;
+}
+
 /* The bfd architecture name gdb expects for a layout. */
 static const char *default_arch(enum gdb_arch arch)
 {
@@ -184,12 +192,17 @@ size_t gdb_target_xml(enum gdb_arch arch, const char *xml_arch, char *buf, size_
 	out_printf(&out, "<?xml version=\"1.0\"?>\n"
 			 "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
 			 "<target version=\"1.0\">\n"
-			 "<architecture>%s</architecture>\n",
+			 "<architecture>%s</architecture>\n"
+			 /* A bare-metal guest: no operating system. This also
+			  * keeps gdb from assuming its default, GNU/Linux. */
+			 "<osabi>none</osabi>\n",
 		   xml_arch ? xml_arch : default_arch(arch));
 	/* The features appear in enum order, which is also the order of the
-	 * registers in the table, so register numbers follow the table. */
+	 * registers in the table, so register numbers follow the table. A
+	 * feature without registers (segments, for i386) is left out. */
 	for (int f = 0; f < FEATURE_COUNT; f++)
-		emit_feature(&out, layout, (enum gdb_feature)f);
+		if (feature_used(layout, (enum gdb_feature)f))
+			emit_feature(&out, layout, (enum gdb_feature)f);
 	out_printf(&out, "</target>\n");
 	return out.len;
 }
