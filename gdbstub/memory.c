@@ -19,8 +19,9 @@
 /* Parse "addr,len", the start of m, M and X. */
 static bool parse_range(struct cursor *args, uint64_t *addr, uint64_t *len)
 {
+	/* The last byte, addr + len - 1, must not wrap around past 2^64. */
 	return cursor_hex(args, addr) && cursor_eat(args, ',') && cursor_hex(args, len) &&
-	       *len <= UINT64_MAX - *addr; /* no wrap-around past 2^64 */
+	       (*len == 0 || *len - 1 <= UINT64_MAX - *addr);
 }
 
 static bool read_mem(struct gdb_conn *conn, uint64_t addr, uint8_t *buf, size_t len)

@@ -1,0 +1,368 @@
+/*
+ * test_gdbstub_resume.c - unit tests of running and stopping: c, s, C, S,
+ * vCont with per-thread actions, Hc/Hg, the stop replies (T and W) and
+ * their stop reasons, Ctrl-C, and what is allowed after the guest exited.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "test_gdbstub_fake.h"
+
+#define NCPUS 3
+
+static struct fake f;
+static struct gdb_conn *conn;
+
+static void setup(void)
+{
+	fake_init(&f, GDB_ARCH_I386, "i386", NCPUS);
+	conn = fake_connect(&f);
+}
+
+static void teardown(void)
+{
+	gdb_conn_free(conn);
+	fake_fini(&f);
+}
+
+TestSuite(gdbstub_resume, .init = setup, .fini = teardown);
+
+static void expect_actions(enum gdb_action a0, enum gdb_action a1, enum gdb_action a2)
+{
+	cr_assert_eq(f.actions[0], a0, "cpu 0: %d", f.actions[0]);
+	cr_assert_eq(f.actions[1], a1, "cpu 1: %d", f.actions[1]);
+	cr_assert_eq(f.actions[2], a2, "cpu 2: %d", f.actions[2]);
+}
+
+/* Resume with `packet`: only the ack comes back, and the target runs. */
+static void resume_with(const char *packet)
+{
+	int before = f.resumes;
+
+	feed_packet(conn, packet);
+	expect_output(&f, "+");
+	cr_assert_eq(f.resumes, before + 1, "%s did not resume", packet);
+	cr_assert(gdb_conn_running(conn));
+}
+
+static void stop_with(int cpu, int signal, enum gdb_stop_reason reason, uint64_t addr)
+{
+	struct gdb_stop stop = { GDB_STOP_SIGNAL, cpu, signal, reason, addr, 0 };
+
+	gdb_conn_stopped(conn, &stop);
+}
+
+#define C GDB_ACTION_CONTINUE
+#define S GDB_ACTION_STEP
+#define STOP GDB_ACTION_STOP
+
+Test(gdbstub_resume, initial_stop_reply)
+{
+	feed_packet(conn, "?");
+	expect_reply(&f, "T05thread:1;");
+	cr_assert_not(gdb_conn_running(conn));
+}
+
+Test(gdbstub_resume, continue_all_then_stop_reply)
+{
+	resume_with("c");
+	expect_actions(C, C, C);
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	expect_output(&f, "$T05thread:1;#d7");
+	cr_assert_not(gdb_conn_running(conn));
+	feed_packet(conn, "?"); /* repeats the last stop */
+	expect_reply(&f, "T05thread:1;");
+}
+
+Test(gdbstub_resume, step_steps_the_current_thread_others_continue)
+{
+	resume_with("s");
+	expect_actions(S, C, C);
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	feed_packet(conn, "Hg2");
+	feed_packet(conn, "s");
+	expect_actions(C, S, C);
+}
+
+Test(gdbstub_resume, continue_and_step_at_an_address)
+{
+	f.regs[0].gpr[GDB_RAX] = 0x77;
+	resume_with("c1234");
+	cr_assert_eq(f.regs[0].rip, 0x1234);
+	cr_assert_eq(f.regs[0].gpr[GDB_RAX], 0x77); /* the rest untouched */
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	resume_with("s2000");
+	cr_assert_eq(f.regs[0].rip, 0x2000);
+	expect_actions(S, C, C);
+}
+
+Test(gdbstub_resume, continue_and_step_with_signal)
+{
+	resume_with("C05");
+	expect_actions(C, C, C);
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	resume_with("S05;3000");
+	expect_actions(S, C, C);
+	cr_assert_eq(f.regs[0].rip, 0x3000);
+}
+
+Test(gdbstub_resume, bad_resume_arguments)
+{
+	feed_packet(conn, "cxyz");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "C");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "C05;");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "S05x");
+	expect_reply(&f, "E01");
+	cr_assert_eq(f.resumes, 0);
+	cr_assert_not(gdb_conn_running(conn));
+}
+
+Test(gdbstub_resume, resume_failure)
+{
+	f.fail_resume = true;
+	feed_packet(conn, "c");
+	expect_reply(&f, "E03");
+	cr_assert_not(gdb_conn_running(conn));
+	f.fail_resume = false;
+	f.fail_regs = true;
+	feed_packet(conn, "c1000"); /* cannot set the pc */
+	expect_reply(&f, "E03");
+	cr_assert_not(gdb_conn_running(conn));
+}
+
+Test(gdbstub_resume, Hc_selects_the_resumed_thread)
+{
+	feed_packet(conn, "Hc2");
+	expect_reply(&f, "OK");
+	resume_with("c");
+	expect_actions(STOP, C, STOP); /* only thread 2 runs */
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	resume_with("s");
+	expect_actions(STOP, S, STOP);
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	feed_packet(conn, "Hc-1");
+	expect_reply(&f, "OK");
+	resume_with("c");
+	expect_actions(C, C, C);
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	feed_packet(conn, "Hc0");
+	expect_reply(&f, "OK");
+	resume_with("s"); /* any: the Hg thread (2, from the last stop) */
+	expect_actions(S, C, C);
+}
+
+Test(gdbstub_resume, H_packets)
+{
+	feed_packet(conn, "Hg3");
+	expect_reply(&f, "OK");
+	feed_packet(conn, "qC");
+	expect_reply(&f, "QC3");
+	feed_packet(conn, "Hg0"); /* any: keep the current one */
+	expect_reply(&f, "OK");
+	feed_packet(conn, "Hg-1");
+	expect_reply(&f, "OK");
+	feed_packet(conn, "qC");
+	expect_reply(&f, "QC3");
+	feed_packet(conn, "Hg4"); /* no such thread */
+	expect_reply(&f, "E01");
+	feed_packet(conn, "Hg");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "H");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "Hx1");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "Hg-2");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "qC");
+	expect_reply(&f, "QC3");
+}
+
+Test(gdbstub_resume, vcont_query)
+{
+	feed_packet(conn, "vCont?");
+	expect_reply(&f, "vCont;c;C;s;S");
+}
+
+Test(gdbstub_resume, vcont_step_one_continue_others)
+{
+	resume_with("vCont;s:1;c");
+	expect_actions(S, C, C);
+}
+
+Test(gdbstub_resume, vcont_unnamed_threads_stay_stopped)
+{
+	resume_with("vCont;s:2");
+	expect_actions(STOP, S, STOP);
+}
+
+Test(gdbstub_resume, vcont_leftmost_action_wins)
+{
+	resume_with("vCont;c;s:1");
+	expect_actions(C, C, C);
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	resume_with("vCont;s:3;c:3;c:1");
+	expect_actions(C, STOP, S);
+}
+
+Test(gdbstub_resume, vcont_signals_and_all_threads)
+{
+	resume_with("vCont;S05:2;C05:-1");
+	expect_actions(C, S, C);
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	resume_with("vCont;s:0");
+	expect_actions(S, S, S);
+}
+
+Test(gdbstub_resume, vcont_errors)
+{
+	const char *bad[] = { "vCont;", "vCont;x", "vCont;c:", "vCont;c:9", "vCont;c;",
+			      "vCont;C", "vCont;c:1x", "vCont;t", "vCont;r1000,2000", NULL };
+
+	for (int i = 0; bad[i]; i++) {
+		feed_packet(conn, bad[i]);
+		cr_assert_str_eq(fake_output(&f), "+$E01#a6", "%s", bad[i]);
+		fake_clear(&f);
+	}
+	feed_packet(conn, "vCont"); /* not a vCont at all */
+	expect_reply(&f, "");
+	cr_assert_eq(f.resumes, 0);
+}
+
+Test(gdbstub_resume, stop_reasons_after_qsupported)
+{
+	feed_packet(conn, "qSupported:multiprocess+;swbreak+;hwbreak+");
+	fake_clear(&f);
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_SWBREAK, 0);
+	expect_packet(&f, "T05thread:1;swbreak:;");
+	resume_with("c");
+	stop_with(1, 5, GDB_REASON_HWBREAK, 0);
+	expect_packet(&f, "T05thread:2;hwbreak:;");
+	resume_with("c");
+	stop_with(2, 5, GDB_REASON_WATCH, 0x1000);
+	expect_packet(&f, "T05thread:3;watch:1000;");
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_RWATCH, 0xffffffff80001000ull);
+	expect_packet(&f, "T05thread:1;rwatch:ffffffff80001000;");
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_AWATCH, 0);
+	expect_packet(&f, "T05thread:1;awatch:0;");
+}
+
+Test(gdbstub_resume, swbreak_only_for_a_gdb_that_asked)
+{
+	feed_packet(conn, "qSupported:hwbreak+");
+	fake_clear(&f);
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_SWBREAK, 0);
+	expect_packet(&f, "T05thread:1;");
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_HWBREAK, 0);
+	expect_packet(&f, "T05thread:1;hwbreak:;");
+}
+
+Test(gdbstub_resume, stop_selects_the_stopped_thread)
+{
+	resume_with("c");
+	stop_with(2, 5, GDB_REASON_NONE, 0);
+	expect_packet(&f, "T05thread:3;");
+	feed_packet(conn, "qC");
+	expect_reply(&f, "QC3");
+	f.regs[2].gpr[GDB_RAX] = 9;
+	feed_packet(conn, "p0");
+	expect_reply(&f, "09000000");
+}
+
+Test(gdbstub_resume, odd_stop_values_are_clamped)
+{
+	resume_with("c");
+	stop_with(99, 300, GDB_REASON_NONE, 0); /* no cpu 99, no signal 300 */
+	expect_packet(&f, "T05thread:1;");
+}
+
+Test(gdbstub_resume, interrupt_reports_sigint)
+{
+	resume_with("c");
+	feed_str(conn, "\x03");
+	cr_assert_eq(f.interrupts, 1);
+	stop_with(0, 2, GDB_REASON_NONE, 0);
+	expect_packet(&f, "T02thread:1;");
+}
+
+Test(gdbstub_resume, stop_when_not_running_is_ignored)
+{
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	expect_output(&f, "");
+	resume_with("c");
+	stop_with(0, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	stop_with(0, 5, GDB_REASON_NONE, 0); /* a second one */
+	expect_output(&f, "");
+}
+
+Test(gdbstub_resume, nak_resends_the_stop_reply)
+{
+	resume_with("c");
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	fake_clear(&f);
+	feed_str(conn, "-");
+	expect_packet(&f, "T05thread:2;");
+}
+
+Test(gdbstub_resume, guest_exit)
+{
+	struct gdb_stop exited = { GDB_STOP_EXITED, 0, 0, GDB_REASON_NONE, 0, 42 };
+
+	resume_with("c");
+	gdb_conn_stopped(conn, &exited);
+	expect_packet(&f, "W2a");
+	cr_assert_not(gdb_conn_running(conn));
+	feed_packet(conn, "?");
+	expect_reply(&f, "W2a");
+	/* Nothing left to run. */
+	feed_packet(conn, "c");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "vCont;c");
+	expect_reply(&f, "E01");
+	cr_assert_eq(f.resumes, 1);
+	/* D: nothing to detach from, but gdb gets its OK. */
+	cr_assert_not(feed_packet(conn, "D"));
+	expect_reply(&f, "OK");
+	cr_assert_eq(f.detaches, 0);
+}
+
+Test(gdbstub_resume, exit_code_is_one_byte)
+{
+	struct gdb_stop exited = { GDB_STOP_EXITED, 0, 0, GDB_REASON_NONE, 0, 0x1ff };
+
+	resume_with("c");
+	gdb_conn_stopped(conn, &exited);
+	expect_packet(&f, "Wff");
+}
+
+Test(gdbstub_resume, thread_alive)
+{
+	feed_packet(conn, "T1");
+	expect_reply(&f, "OK");
+	feed_packet(conn, "T3");
+	expect_reply(&f, "OK");
+	feed_packet(conn, "T4");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "T0");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "T-1");
+	expect_reply(&f, "E01");
+	feed_packet(conn, "T");
+	expect_reply(&f, "E01");
+}
