@@ -17,8 +17,10 @@
 /* Room for the text of one monitor command's output. */
 #define GDB_MONITOR_OUTPUT_SIZE 65536
 
-/* Room for a stop reply such as "T05thread:1;watch:ffffffff8000;". */
-#define GDB_STOP_REPLY_SIZE 64
+/* Room for a stop reply such as "T05thread:1;watch:ffffffff8000;", and
+ * for its reason part ("awatch:" and 16 hex digits at most). */
+#define GDB_STOP_REPLY_SIZE 96
+#define GDB_STOP_REASON_SIZE 40
 
 /* The RSP framing characters. */
 enum {

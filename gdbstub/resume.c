@@ -229,7 +229,7 @@ static int stopped_cpu(const struct gdb_conn *conn, const struct gdb_stop *stop)
 static void format_stop(const struct gdb_conn *conn, const struct gdb_stop *stop,
 			char *buf, size_t size)
 {
-	char reason[GDB_STOP_REPLY_SIZE];
+	char reason[GDB_STOP_REASON_SIZE];
 
 	if (stop->kind == GDB_STOP_EXITED) {
 		snprintf(buf, size, "W%02x", (unsigned)stop->exit_code & EXIT_CODE_MASK);

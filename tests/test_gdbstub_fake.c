@@ -274,8 +274,10 @@ static bool fake_take_stop(void *opaque, struct gdb_stop *stop)
 
 static int fake_attach(void *opaque)
 {
-	bump(&((struct fake *)opaque)->attaches);
-	return 0;
+	struct fake *f = opaque;
+
+	bump(&f->attaches);
+	return f->fail_attach ? -1 : 0;
 }
 
 /* --- setup ---------------------------------------------------------------------- */

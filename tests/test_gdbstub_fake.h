@@ -36,7 +36,7 @@ struct fake {
 	size_t out_len;
 
 	/* Failure injection. */
-	bool fail_write, fail_regs, fail_bp, fail_resume;
+	bool fail_write, fail_regs, fail_bp, fail_resume, fail_attach;
 
 	/* Records (counters are updated atomically: the server tests read
 	 * them from another thread). */

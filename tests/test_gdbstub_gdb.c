@@ -121,12 +121,16 @@ static struct gdb_run gdb_start(const struct session *s, const char *const *cmds
 	const char *argv[MAX_GDB_ARGS];
 	int argc = 0;
 	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
 	struct gdb_run run;
 
 	run.out_fd = temp_file();
 	run.log_fd = temp_file();
 	snprintf(target, sizeof(target), "target remote 127.0.0.1:%u", s->port);
+	/* --foreground: a signal for timeout(1) reaches gdb once, not also
+	 * through timeout's process group (two Ctrl-C make gdb give up). */
 	argv[argc++] = "timeout";
+	argv[argc++] = "--foreground";
 	argv[argc++] = GDB_TIMEOUT;
 	argv[argc++] = "gdb";
 	argv[argc++] = "-nx";
@@ -148,7 +152,13 @@ static struct gdb_run gdb_start(const struct session *s, const char *const *cmds
 	posix_spawn_file_actions_adddup2(&actions, run.out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, run.log_fd, STDERR_FILENO);
 	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	int err = posix_spawnp(&run.pid, "timeout", &actions, NULL, (char *const *)argv, environ);
+	/* Its own process group, so that no signal meant for another test's
+	 * gdb (or for the test runner) reaches this one. */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	int err = posix_spawnp(&run.pid, "timeout", &actions, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	cr_assert(err == 0, "cannot run gdb: %s", strerror(err));
 	return run;
