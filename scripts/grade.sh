@@ -2,11 +2,12 @@
 # grade.sh - grade a student's exercise for one lesson: build it, run it in
 # kvm-vmm, and award points per check from the lesson's checks.sh.
 #
-#   scripts/grade.sh [--quiet] [--file PATH] NN    grade one lesson
-#   scripts/grade.sh [--quiet] --all [--solutions] grade every lesson, as a table
+#   scripts/grade.sh [--quiet] [--file PATH | --solutions] NN   one lesson
+#   scripts/grade.sh [--quiet] --all [--solutions]   every lesson, as a table
 #
 # NN is a lesson number (3, 03) or folder name (03-fibonacci). Without --file
-# the student's file is lessons/NN-*/exercise.asm. The lesson's checks.sh is
+# the student's file is lessons/NN-*/exercise.asm (--solutions: the reference
+# solution, lessons/NN-*/solution/exercise.asm). The lesson's checks.sh is
 # sourced and calls the check functions below; each prints one line
 #   [PASS] 2/2  description        or        [FAIL] 0/2  description — hint
 # and the last line is "score: X/Y".
@@ -16,21 +17,22 @@
 # points are not awarded), 1 when a check failed, 2 for bad usage (no such
 # lesson, no such file).
 #
-# Environment: KVM_VMM, the runner to use (default ./kvm-vmm).
+# Environment: KVM_VMM, the runner to use (default ./kvm-vmm); GRADE_KEEP=1
+# keeps the temporary directory (the ELF, outputs, gdb logs) to look into.
 # See docs/teaching.md for how to write a checks.sh.
 
 set -u
 
 usage() {
 	cat <<'EOF'
-usage: scripts/grade.sh [--quiet] [--file PATH] NN
+usage: scripts/grade.sh [--quiet] [--file PATH | --solutions] NN
        scripts/grade.sh [--quiet] --all [--solutions]
 
 Grade the exercise of lesson NN (default file: lessons/NN-*/exercise.asm).
   --file PATH   grade this .asm instead (a student's copy, or the solution)
   --quiet       print only one line per check and the score
   --all         grade every lesson that has a checks.sh; print a table
-  --solutions   with --all: grade the reference solutions (solution/exercise.asm)
+  --solutions   grade the reference solution (solution/exercise.asm) instead
 EOF
 }
 
@@ -176,8 +178,10 @@ LESSON="$(basename -- "$LESSON_DIR")"
 CHECKS="$LESSON_DIR/checks.sh"
 [ -f "$CHECKS" ] || die_usage "lesson $LESSON has no checks.sh: nothing to grade"
 if [ -z "$FILE" ]; then
-	FILE="$(realpath -- "$LESSON_DIR/exercise.asm")"
-	[ -f "$FILE" ] || die_usage "lesson $LESSON has no exercise.asm"
+	FILE="$LESSON_DIR/exercise.asm"
+	[ "$SOLUTIONS" = 1 ] && FILE="$LESSON_DIR/solution/exercise.asm"
+	[ -f "$FILE" ] || die_usage "lesson $LESSON has no $FILE"
+	FILE="$(realpath -- "$FILE")"
 fi
 [ -x "$VMM" ] || die_usage "$VMM is not built yet: run make first"
 
@@ -188,7 +192,11 @@ cleanup() {
 		kill "$VMM_PID" 2>/dev/null
 		wait "$VMM_PID" 2>/dev/null
 	fi
-	rm -rf -- "$TMP"
+	if [ -n "${GRADE_KEEP:-}" ]; then
+		echo "grade: kept the build, the runs and the gdb logs in $TMP" >&2
+	else
+		rm -rf -- "$TMP"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -200,7 +208,7 @@ ARGS=""           # extra kvm-vmm options, e.g. "--mode protected"
 STDIN=""          # a file (in the lesson folder) fed to the guest's stdin
 TIMEOUT=10        # seconds before a run counts as hung
 BREAK_AT="done"   # the label where check_memory reads memory
-GDB_TIMEOUT=30    # seconds for one gdb session
+GDB_TIMEOUT=20    # seconds for one gdb session (to stop at its label)
 
 ELF="$TMP/exercise.elf"
 SCORE=0
@@ -211,6 +219,7 @@ BUILD_STATE=""  # "", ok or failed
 RUN_STATE=""    # "" or done
 RUN_STATUS=0
 GDB_STATE=""    # "", or unavailable with GDB_SKIP_WHY
+GDB_SHOW_LOG=0  # 1: the last gdb session went wrong; show its log
 
 # note TEXT...: an indented detail under a check line (not with --quiet).
 note() {
@@ -300,18 +309,37 @@ ensure_run() {
 explain_status() {
 	case "$1" in
 	124) echo "your program was stopped after ${TIMEOUT} s: an endless loop?" ;;
-	1) echo "your program crashed the virtual CPU: $(head -n 1 "$TMP/run.err")" ;;
-	2) echo "kvm-vmm refused to run it: $(head -n 1 "$TMP/run.err")" ;;
+	1 | 2)
+		# kvm-vmm says why on stderr for a guest fault (1) or a refusal (2);
+		# with nothing there, the guest itself exited with that code.
+		if [ ! -s "$TMP/run.err" ]; then
+			echo "your program exited with code $1"
+		elif [ "$1" = 1 ]; then
+			echo "your program crashed the virtual CPU: $(head -n 1 "$TMP/run.err")"
+		else
+			echo "kvm-vmm refused to run it: $(head -n 1 "$TMP/run.err")"
+		fi
+		;;
 	0) echo "your program ended with status 0 (hlt, or exit code 0)" ;;
 	*) echo "your program exited with code $1" ;;
 	esac
 }
 
-# Common start of every check but check_builds: 1 if the program does not build.
+# show_build_errors: nasm's and ld's complaints, once, under a check line.
+BUILD_LOG_SHOWN=0
+show_build_errors() {
+	[ "$BUILD_LOG_SHOWN" = 1 ] && return 0
+	BUILD_LOG_SHOWN=1
+	note_file "$TMP/build.log" 10
+}
+
+# not_built POINTS DESCRIPTION: the common start of every check but
+# check_builds. True (and the check fails) when the program does not build.
 not_built() {
 	ensure_built
 	if [ "$BUILD_STATE" != ok ]; then
-		result fail "$1" "$2" "your program does not build (see check 1)"
+		result fail "$1" "$2" "your program does not build: fix the first nasm error"
+		show_build_errors
 		return 0
 	fi
 	return 1
@@ -328,7 +356,7 @@ check_builds() {
 		result pass "$points" "$(basename -- "$FILE") assembles and links"
 	else
 		result fail "$points" "$(basename -- "$FILE") assembles and links" "$hint"
-		note_file "$TMP/build.log" 10
+		show_build_errors
 	fi
 }
 
@@ -406,7 +434,7 @@ symbol_address() {
 # 1 (GDB_WHY says why) or 2 (skip: GDB_WHY says what is missing).
 gdb_value() {
 	local label="$1" cmd="$2" addr port="" i status VMM_ARGS
-	GDB_VALUE="" GDB_WHY=""
+	GDB_VALUE="" GDB_WHY="" GDB_SHOW_LOG=0
 	if [ "$GDB_STATE" = unavailable ]; then
 		GDB_WHY="$GDB_SKIP_WHY"
 		return 2
@@ -421,6 +449,7 @@ gdb_value() {
 		return 1
 	fi
 	vmm_args
+	: >"$TMP/gdb-vmm.err"
 	"$VMM" --gdb 0 --timeout "$((TIMEOUT + GDB_TIMEOUT))" "${VMM_ARGS[@]}" "$ELF" \
 		<"$(stdin_file)" >"$TMP/gdb-vmm.out" 2>"$TMP/gdb-vmm.err" &
 	VMM_PID=$!
@@ -461,21 +490,34 @@ gdb_value() {
 	kill "$VMM_PID" 2>/dev/null
 	wait "$VMM_PID" 2>/dev/null
 	VMM_PID=""
-	# "$1 = 0x2a" (print) or "0x7c40 <result>:\t0x0000002a" (x).
-	GDB_VALUE="$(sed -n -e 's/^\$[0-9][0-9]* = \(-\{0,1\}0x[0-9a-fA-F][0-9a-fA-F]*\)$/\1/p' \
-		-e 's/^0x[0-9a-fA-F]*\( <[^>]*>\)\{0,1\}:[[:space:]]*\(0x[0-9a-fA-F][0-9a-fA-F]*\)[[:space:]]*$/\2/p' \
-		"$TMP/gdb.log" | tail -n 1)"
-	[ -n "$GDB_VALUE" ] && return 0
-	if grep -q 'exited with code\|exited normally' "$TMP/gdb.log"; then
+	# Only a value read while stopped at the breakpoint counts: without a
+	# live target gdb would read the ELF file instead of guest memory.
+	if grep -q '^Breakpoint 1, ' "$TMP/gdb.log"; then
+		# "$1 = 0x2a" (print) or "0x7c40 <result>:\t0x0000002a" (x).
+		GDB_VALUE="$(sed -n -e 's/^\$[0-9][0-9]* = \(-\{0,1\}0x[0-9a-fA-F][0-9a-fA-F]*\)$/\1/p' \
+			-e 's/^0x[0-9a-fA-F]*\( <[^>]*>\)\{0,1\}:[[:space:]]*\(0x[0-9a-fA-F][0-9a-fA-F]*\)[[:space:]]*$/\2/p' \
+			"$TMP/gdb.log" | tail -n 1)"
+		[ -n "$GDB_VALUE" ] && return 0
+		GDB_WHY="gdb stopped at $label but could not read the value"
+	elif grep -q 'exited with code\|exited normally' "$TMP/gdb.log"; then
 		GDB_WHY="your program ended without reaching $label"
+		return 1
 	elif [ "$status" = 124 ]; then
 		GDB_WHY="gdb did not stop at $label within ${GDB_TIMEOUT} s: an endless loop before it?"
+		return 1
 	else
-		GDB_WHY="gdb could not read the value at $label"
+		GDB_WHY="gdb did not stop at $label"
+	fi
+	GDB_SHOW_LOG=1
+	return 1
+}
+
+# gdb_log_note: after a check's line, what gdb said when it went wrong.
+gdb_log_note() {
+	if [ "$GDB_SHOW_LOG" = 1 ]; then
 		note "gdb said:"
 		note_file "$TMP/gdb.log" 8
 	fi
-	return 1
 }
 
 # is_number VALUE: decimal (42, -1) or hexadecimal (0x2a).
@@ -512,6 +554,7 @@ check_register() {
 		result skip "$points" "$desc" "$GDB_WHY"
 	elif [ "$r" = 1 ]; then
 		result fail "$points" "$desc" "${hint:+$hint; }$GDB_WHY"
+		gdb_log_note
 	elif same_number "$GDB_VALUE" "$value"; then
 		result pass "$points" "$desc"
 	else
@@ -549,6 +592,7 @@ check_memory() {
 		result skip "$points" "$desc" "$GDB_WHY"
 	elif [ "$r" = 1 ]; then
 		result fail "$points" "$desc" "${hint:+$hint; }$GDB_WHY"
+		gdb_log_note
 	elif same_number "$GDB_VALUE" "$value"; then
 		result pass "$points" "$desc"
 	else
