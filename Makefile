@@ -83,7 +83,7 @@ $(BUILD)/%.o: %.c
 
 %.elf: %.o guest/guest.ld
 	$(call say,LD,$@)
-	$(Q)ld -m $(if $(filter elf64,$(NASM_FORMAT)),elf_x86_64,elf_i386) -n --build-id=none \
+	$(Q)ld -m $(if $(filter elf64,$(NASM_FORMAT)),elf_x86_64,elf_i386) -n --build-id=none --no-warn-rwx-segments \
 	    --defsym=LOAD_ADDR=$(LOAD_ADDR) -T guest/guest.ld -o $@ $<
 
 %.bin: %.asm

@@ -105,6 +105,8 @@ static void set_protected_mode(struct kvm_sregs *s)
 	s->ds = s->es = s->fs = s->gs = s->ss = flat_segment(LAYOUT_SEL_DATA, false, false);
 	s->gdt.base = LAYOUT_GDT;
 	s->gdt.limit = LAYOUT_GDT_ENTRIES * 8 - 1;
+	s->idt.base = 0;   /* no IDT until the guest loads one */
+	s->idt.limit = 0;
 	s->cr0 |= CR0_PE;
 	s->cr0 &= ~(CR0_PG | CR0_CD | CR0_NW);   /* caches on, as firmware leaves them */
 	s->efer = 0;

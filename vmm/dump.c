@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "describe.h"
 #include "paging.h"
 #include "vmm.h"
 #include "x86.h"
@@ -30,69 +31,12 @@ const char *exit_reason_name(unsigned reason)
 	return "OTHER";
 }
 
-struct flag_name {
-	uint64_t bit;
-	const char *name;
-};
-
-static const struct flag_name cr0_flags[] = {
-	{ CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" }, { CR0_ET, "ET" },
-	{ CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" }, { CR0_NW, "NW" }, { CR0_CD, "CD" },
-	{ CR0_PG, "PG" }, { 0, NULL },
-};
-static const struct flag_name cr4_flags[] = {
-	{ CR4_VME, "VME" }, { CR4_PVI, "PVI" }, { CR4_TSD, "TSD" }, { CR4_DE, "DE" },
-	{ CR4_PSE, "PSE" }, { CR4_PAE, "PAE" }, { CR4_MCE, "MCE" }, { CR4_PGE, "PGE" },
-	{ CR4_PCE, "PCE" }, { CR4_OSFXSR, "OSFXSR" }, { CR4_OSXMMEXCPT, "OSXMMEXCPT" },
-	{ CR4_LA57, "LA57" }, { CR4_FSGSBASE, "FSGSBASE" }, { CR4_OSXSAVE, "OSXSAVE" },
-	{ CR4_SMEP, "SMEP" }, { CR4_SMAP, "SMAP" }, { 0, NULL },
-};
-static const struct flag_name efer_flags[] = {
-	{ EFER_SCE, "SCE" }, { EFER_LME, "LME" }, { EFER_LMA, "LMA" }, { EFER_NXE, "NXE" },
-	{ 0, NULL },
-};
-static const struct flag_name rflags_flags[] = {
-	{ RFLAGS_CF, "CF" }, { RFLAGS_PF, "PF" }, { RFLAGS_AF, "AF" }, { RFLAGS_ZF, "ZF" },
-	{ RFLAGS_SF, "SF" }, { RFLAGS_TF, "TF" }, { RFLAGS_IF, "IF" }, { RFLAGS_DF, "DF" },
-	{ RFLAGS_OF, "OF" }, { RFLAGS_RF, "RF" }, { RFLAGS_VM, "VM" }, { 0, NULL },
-};
-
-/* "[PE ET PG]" for the set bits of v. */
-static void format_flags(char *out, size_t len, uint64_t v, const struct flag_name *names)
-{
-	size_t n = snprintf(out, len, "[");
-
-	for (int i = 0; names[i].name && n < len; i++)
-		if (v & names[i].bit)
-			n += snprintf(out + n, len - n, "%s%s", n > 1 ? " " : "", names[i].name);
-	if (n < len)
-		snprintf(out + n, len - n, "]");
-}
-
 static void print_segment(const char *name, const struct kvm_segment *s)
 {
-	const char *kind;
+	char line[160];
 
-	if (!s->present)
-		kind = "not present";
-	else if (!s->s)
-		kind = "system";
-	else if (s->type & SEG_TYPE_CODE)
-		kind = s->l ? "64-bit code" : s->db ? "32-bit code" : "16-bit code";
-	else
-		kind = s->db ? "32-bit data" : "16-bit data";
-	fprintf(stderr, "  %-3s %04x  base %016llx  limit %08x  type %x  dpl %u  %s\n", name,
-		s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, kind);
-}
-
-/* The CPU mode that sregs describe, in words. */
-static const char *mode_of(const struct kvm_sregs *s)
-{
-	if (!(s->cr0 & CR0_PE))
-		return "real mode";
-	if (s->efer & EFER_LMA)
-		return s->cs.l ? "long mode (64-bit)" : "long mode (compatibility)";
-	return s->cs.db ? "protected mode (32-bit)" : "protected mode (16-bit)";
+	describe_segment(line, sizeof(line), name, s);
+	fprintf(stderr, "  %s\n", line);
 }
 
 void dump_registers(struct vcpu *cpu)
@@ -105,7 +49,7 @@ void dump_registers(struct vcpu *cpu)
 		fprintf(stderr, "  (registers unavailable)\n");
 		return;
 	}
-	fprintf(stderr, "  vCPU %d in %s\n", cpu->id, mode_of(&s));
+	fprintf(stderr, "  vCPU %d in %s\n", cpu->id, describe_mode(&s));
 	fprintf(stderr, "  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n",
 		r.rax, r.rbx, r.rcx, r.rdx);
 	fprintf(stderr, "  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n",
@@ -116,7 +60,7 @@ void dump_registers(struct vcpu *cpu)
 		fprintf(stderr, "  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n",
 			r.r12, r.r13, r.r14, r.r15);
 	}
-	format_flags(f, sizeof(f), r.rflags, rflags_flags);
+	describe_rflags(f, sizeof(f), r.rflags);
 	fprintf(stderr, "  rip %016llx  rflags %08llx %s\n", r.rip, r.rflags, f);
 	print_segment("cs", &s.cs);
 	print_segment("ss", &s.ss);
@@ -126,11 +70,11 @@ void dump_registers(struct vcpu *cpu)
 	print_segment("gs", &s.gs);
 	fprintf(stderr, "  gdt base %016llx limit %04x   idt base %016llx limit %04x\n",
 		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
-	format_flags(f, sizeof(f), s.cr0, cr0_flags);
+	describe_cr0(f, sizeof(f), s.cr0);
 	fprintf(stderr, "  cr0 %08llx %s  cr2 %016llx  cr3 %016llx\n", s.cr0, f, s.cr2, s.cr3);
-	format_flags(f, sizeof(f), s.cr4, cr4_flags);
+	describe_cr4(f, sizeof(f), s.cr4);
 	fprintf(stderr, "  cr4 %08llx %s", s.cr4, f);
-	format_flags(f, sizeof(f), s.efer, efer_flags);
+	describe_efer(f, sizeof(f), s.efer);
 	fprintf(stderr, "  efer %08llx %s\n", s.efer, f);
 }
 

@@ -26,4 +26,10 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu);
 /* The guest is ending: report it to gdb (W packet) if attached. */
 void gdb_vm_ended(struct vm *vm);
 
+/* A `monitor` command (gdb_monitor.c) on the stopped state of one vCPU:
+ * "info sregs", "info gdt", "info idt", "info pagetable", "exits", "help".
+ * Writes text into out; returns 0, or -1 for an unknown command. */
+int gdb_monitor(struct vm *vm, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+		const char *cmd, char *out, size_t len);
+
 #endif

@@ -5,3 +5,5 @@ tests/guests/ports_long.elf: LOAD_ADDR := 0x100000
 tests/guests/ports_long.elf: NASM_FORMAT := elf64
 tests/guests/fault_long.elf: LOAD_ADDR := 0x100000
 tests/guests/fault_long.elf: NASM_FORMAT := elf64
+tests/guests/gdb_long.elf: LOAD_ADDR := 0x100000
+tests/guests/gdb_long.elf: NASM_FORMAT := elf64
