@@ -43,7 +43,10 @@ MAIN_OBJ := $(BUILD)/vmm/main.o
 #   lessons/10-long-mode/longmode.elf: LOAD_ADDR := 0x100000
 NASM_FORMAT := elf32
 LOAD_ADDR := 0x7c00
-GUEST_ASM := $(filter-out %.inc,$(wildcard lessons/*/*.asm lessons/*/solution/*.asm tests/guests/*.asm))
+# A lesson's exercise.asm is the student's: `make check` builds it, so that a
+# half-written exercise never breaks `make`.
+GUEST_ASM := $(filter-out %.inc lessons/%/exercise.asm,\
+               $(wildcard lessons/*/*.asm lessons/*/solution/*.asm tests/guests/*.asm))
 GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
 # Flat binaries (nasm -f bin), as the seed's runner took them.
 FLAT_ASM := $(wildcard tests/guests/flat/*.asm)
@@ -106,6 +109,11 @@ lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are
 run: all
 	$(lesson-exists)
 	./$(VMM) $(LESSON_ARGS) $(LESSON_GUEST)
+
+## debug: run lesson LESSON under the GDB stub with gdb attached (port 1234)
+debug: all
+	$(lesson-exists)
+	$(Q)scripts/debug.sh ./$(VMM) $(LESSON_GUEST) $(LESSON_DIR)/gdbinit $(LESSON_ARGS)
 
 ## test: build everything and run the Criterion suite
 test: all $(SUITE)
