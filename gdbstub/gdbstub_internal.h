@@ -146,6 +146,9 @@ bool cursor_done(const struct cursor *c);
 bool cursor_eat(struct cursor *c, char ch);
 /* Consume `s` if the remaining text starts with it. */
 bool cursor_eat_str(struct cursor *c, const char *s);
+/* Thread ids: vCPU n is thread n + 1; these two mean "not one thread". */
+#define THREAD_ALL (-1) /* every thread */
+#define THREAD_ANY 0    /* whichever thread */
 /* Consume one or more hex digits (at most 64 bits of value). */
 bool cursor_hex(struct cursor *c, uint64_t *value);
 /* Consume a thread id: hex, or "-1" (all threads) stored as -1. */
@@ -175,6 +178,10 @@ void handle_qrcmd(struct gdb_conn *conn, struct cursor *args);
 void handle_qsymbol(struct gdb_conn *conn, struct cursor *args);
 
 /* --- hex.c ------------------------------------------------------------------ */
+
+/* A hex digit carries 4 bits. */
+#define NIBBLE_BITS 4
+#define NIBBLE_MASK 0xf
 
 /* Value of a hex digit, or -1. */
 int hex_value(int c);

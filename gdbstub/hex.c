@@ -6,9 +6,6 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-#define NIBBLE_BITS 4
-#define NIBBLE_MASK 0xf
-
 int hex_value(int c)
 {
 	if (c >= '0' && c <= '9')

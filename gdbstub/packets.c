@@ -10,11 +10,6 @@
 
 #include "gdbstub_internal.h"
 
-#define NIBBLE_BITS 4
-/* A thread id of -1 means all threads, 0 means any thread. */
-#define THREAD_ALL (-1)
-#define THREAD_ANY 0
-
 /* --- parsing --------------------------------------------------------------- */
 
 bool cursor_done(const struct cursor *c)

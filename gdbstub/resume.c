@@ -141,7 +141,7 @@ static bool parse_vcont_action(struct cursor *args, enum gdb_action *action)
 static void apply_vcont_action(struct gdb_conn *conn, enum gdb_action action, int64_t id)
 {
 	for (int cpu = 0; cpu < conn->target->ncpus; cpu++) {
-		bool matches = id <= 0 || id == cpu + 1;
+		bool matches = id == THREAD_ALL || id == THREAD_ANY || id == cpu + 1;
 		if (matches && !conn->action_set[cpu]) {
 			conn->actions[cpu] = action;
 			conn->action_set[cpu] = true;

@@ -16,7 +16,6 @@
 
 /* '$', '#' and the two checksum digits around a payload. */
 #define FRAME_OVERHEAD 4
-#define NIBBLE_BITS 4
 /* Longest piece of text reply_printf() formats at once. */
 #define PRINTF_MAX 256
 

@@ -280,7 +280,8 @@ Test(gdbstub_gdb, i8086_disassembles_16_bit_code, .timeout = 120)
 	struct session *s = session_start(GDB_ARCH_I386, "i8086");
 	static const uint8_t code[] = { 0xb8, 0x34, 0x12, 0x90, 0x90, 0x90 };
 	const char *cmds[] = { "x/3i $pc", "info registers eip cs", "show architecture",
-			       "set architecture i386", "x/1i $pc", "detach", NULL };
+			       "set architecture i386", "x/1i $pc",
+			       "set architecture i8086", "x/1i $pc", "detach", NULL };
 
 	memcpy(s->f.mem + 0x7c00, code, sizeof(code));
 	s->f.regs[0].rip = 0x7c00;
@@ -292,7 +293,9 @@ Test(gdbstub_gdb, i8086_disassembles_16_bit_code, .timeout = 120)
 	assert_has(o.out, "eip            0x7c00              0x7c00");
 	assert_has(o.out, "(currently \"i8086\")");
 	/* A guest that switched to protected mode: 32-bit decoding on request. */
-	assert_has(o.out, "=> 0x7c00:\tmov    $0x90901234,%eax\n");
+	assert_has(o.out, "=> 0x7c00:\tmov    $0x90901234,%eax\n"
+			  "The target architecture is set to \"i8086\".\n"
+			  "=> 0x7c00:\tmov    $0x1234,%ax\n");
 	output_free(o);
 	session_free(s);
 }
