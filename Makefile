@@ -98,10 +98,14 @@ $(SUITE): $(TEST_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # A lesson is lessons/NN-topic/; its guest is the .asm that is not the
-# exercise; extra options for kvm-vmm come from its lesson.mk, e.g.
+# exercise, unless its lesson.mk names it; extra options for kvm-vmm come
+# from its lesson.mk too, e.g.
 #   ARGS.13-smp := --smp 4
+#   GUEST.14-c-kernel := kernel.elf
+#   EXTRA_GUESTS += lessons/14-c-kernel/kernel.elf   (built by its own rules)
 LESSON_DIR = $(firstword $(wildcard lessons/$(LESSON)-*))
-LESSON_GUEST = $(firstword $(filter-out %/exercise.elf,$(patsubst %.asm,%.elf,$(wildcard $(LESSON_DIR)/*.asm))))
+LESSON_GUEST = $(if $(GUEST.$(notdir $(LESSON_DIR))),$(LESSON_DIR)/$(GUEST.$(notdir $(LESSON_DIR))),\
+  $(firstword $(filter-out %/exercise.elf,$(patsubst %.asm,%.elf,$(wildcard $(LESSON_DIR)/*.asm)))))
 LESSON_ARGS = $(ARGS.$(notdir $(LESSON_DIR)))
 lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))
 
