@@ -84,6 +84,9 @@ $(BUILD)/%.o: %.c
 	$(call say,NASM,$<)
 	$(Q)nasm -f $(NASM_FORMAT) -g -F dwarf -Iguest/ -I$(dir $<) -MD $@.d -o $@ $<
 
+# nasm -MD does not list files found through -I: every guest uses abi.inc.
+$(GUEST_ASM:.asm=.o): guest/abi.inc
+
 %.elf: %.o guest/guest.ld
 	$(call say,LD,$@)
 	$(Q)ld -m $(if $(filter elf64,$(NASM_FORMAT)),elf_x86_64,elf_i386) -n --build-id=none --no-warn-rwx-segments \

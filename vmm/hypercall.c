@@ -41,7 +41,7 @@ int hypercall_dispatch(struct vm *vm, struct vcpu_stats *st, uint8_t nr, struct 
 		return 0;
 	}
 	case HC_GETCHAR:
-		console_flush(vm);   /* show a prompt before waiting for input */
+		console_prompt(vm);   /* show a prompt before waiting for input */
 		c = input_getc(vm->end_fd);
 		r->eax = c < 0 ? HC_ERROR : (uint32_t)c;
 		return 0;

@@ -68,7 +68,7 @@ const char *vmm_usage(void)
 	"\n"
 	"Guest I/O ports: 0xE9 console byte, 0xF4 exit with code, 0x3F8 16550 UART,\n"
 	"0x500 hypercall (AL = number: 0 exit, 1 putchar, 2 getchar, 3 putnum,\n"
-	"4 write, 5 time; arguments in EBX, ECX, EDX; result in EAX). See docs/abi.md.\n"
+	"4 write, 5 time; arguments in EBX, ECX; result in EAX). See docs/abi.md.\n"
 	"\n"
 	"exit status: the guest's exit code; 0 when every vCPU halted; 1 for a guest\n"
 	"fault (with a register dump); 2 for bad usage or an unloadable guest file;\n"

@@ -76,6 +76,12 @@ void console_flush(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+void console_prompt(struct vm *vm)
+{
+	if (!vm->vmm || vm->vmm->nvms == 1)
+		console_flush(vm);
+}
+
 void vmm_msg(const struct vm *vm, const char *fmt, ...)
 {
 	char buf[1024];

@@ -76,7 +76,9 @@ int ports_handle_io(struct vcpu *cpu)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	int size = run->io.size;
 
-	/* `rep outsb` to the console: the whole string at once. */
+	/* `rep outsb` to the console: all the bytes KVM delivered in this exit
+	 * (the whole string with hardware virtualization; hosts that emulate
+	 * ring-0 code, like nested PVM, deliver one byte per exit). */
 	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == PORT_DEBUGCON && size == 1) {
 		console_write(cpu->vm, data, run->io.count);
 		return 0;

@@ -256,8 +256,11 @@ uint8_t uart_in(struct vm *vm, uint16_t port);
 /* Append bytes to guest vm's console; complete lines go to stdout (with a
  * [n] prefix when several guests run). Thread-safe. */
 void console_write(struct vm *vm, const void *buf, size_t len);
-/* Write out a partial line (before blocking on input, at guest end). */
+/* Write out a partial line (at guest end, when gdb stops the guest). */
 void console_flush(struct vm *vm);
+/* Before blocking on input: show a partial line (a prompt) when this is the
+ * only guest; with several, lines stay whole so they never interleave. */
+void console_prompt(struct vm *vm);
 /* Print a message on stderr: "kvm-vmm: " + text, with the guest named when
  * several run. Thread-safe (no interleaving with other output). */
 void vmm_msg(const struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
