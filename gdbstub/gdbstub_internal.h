@@ -114,22 +114,22 @@ enum gdb_end gdb_conn_end(const struct gdb_conn *conn);
 bool gdb_conn_needs_detach(const struct gdb_conn *conn);
 
 /* Start a new reply and return it for the append functions below. */
-struct gdb_reply *reply_start(struct gdb_conn *conn);
-void reply_putc(struct gdb_reply *r, char c);
-void reply_puts(struct gdb_reply *r, const char *s);
-void reply_printf(struct gdb_reply *r, const char *fmt, ...)
+struct gdb_reply *gdb_reply_start(struct gdb_conn *conn);
+void gdb_reply_putc(struct gdb_reply *r, char c);
+void gdb_reply_puts(struct gdb_reply *r, const char *s);
+void gdb_reply_printf(struct gdb_reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Append `len` bytes as two hex digits each. */
-void reply_hex(struct gdb_reply *r, const void *buf, size_t len);
+void gdb_reply_hex(struct gdb_reply *r, const void *buf, size_t len);
 /* Frame the reply as $...#xx, send it and keep it for retransmission. */
-void reply_send(struct gdb_conn *conn);
+void gdb_reply_send(struct gdb_conn *conn);
 /* Start, fill with `text` and send a reply in one go ("OK", "E01", ""). */
-void reply_text(struct gdb_conn *conn, const char *text);
+void gdb_reply_text(struct gdb_conn *conn, const char *text);
 /* True for the bytes binary data must send as RSP_ESCAPE, byte ^ 0x20. */
-bool rsp_needs_escape(uint8_t c);
-struct cursor;
+bool gdb_needs_escape(uint8_t c);
+struct gdb_cursor;
 /* QStartNoAckMode: reply OK, then stop sending and expecting acks. */
-void handle_start_no_ack(struct gdb_conn *conn, struct cursor *args);
+void gdb_handle_start_no_ack(struct gdb_conn *conn, struct gdb_cursor *args);
 
 /* --- packets.c: dispatch -------------------------------------------------- */
 
@@ -137,45 +137,45 @@ void handle_start_no_ack(struct gdb_conn *conn, struct cursor *args);
 void gdb_dispatch(struct gdb_conn *conn, const char *payload, size_t len);
 
 /* A read position in a packet; parsing never goes past `end`. */
-struct cursor {
+struct gdb_cursor {
 	const char *p;
 	const char *end;
 };
-bool cursor_done(const struct cursor *c);
+bool gdb_cursor_done(const struct gdb_cursor *c);
 /* Consume `ch` if it is next. */
-bool cursor_eat(struct cursor *c, char ch);
+bool gdb_cursor_eat(struct gdb_cursor *c, char ch);
 /* Consume `s` if the remaining text starts with it. */
-bool cursor_eat_str(struct cursor *c, const char *s);
+bool gdb_cursor_eat_str(struct gdb_cursor *c, const char *s);
 /* Thread ids: vCPU n is thread n + 1; these two mean "not one thread". */
 #define THREAD_ALL (-1) /* every thread */
 #define THREAD_ANY 0    /* whichever thread */
 /* Consume one or more hex digits (at most 64 bits of value). */
-bool cursor_hex(struct cursor *c, uint64_t *value);
+bool gdb_cursor_hex(struct gdb_cursor *c, uint64_t *value);
 /* Consume a thread id: hex, or "-1" (all threads) stored as -1. */
-bool cursor_thread(struct cursor *c, int64_t *id);
+bool gdb_cursor_thread(struct gdb_cursor *c, int64_t *id);
 
 /* --- resume.c: c, s, vCont and stop replies ------------------------------ */
 
-void handle_continue(struct gdb_conn *conn, struct cursor *args);
-void handle_step(struct gdb_conn *conn, struct cursor *args);
-void handle_continue_signal(struct gdb_conn *conn, struct cursor *args);
-void handle_step_signal(struct gdb_conn *conn, struct cursor *args);
-void handle_vcont(struct gdb_conn *conn, struct cursor *args);
-void handle_vcont_query(struct gdb_conn *conn, struct cursor *args);
+void gdb_handle_continue(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_step(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_continue_signal(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_step_signal(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_vcont(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_vcont_query(struct gdb_conn *conn, struct gdb_cursor *args);
 /* Reply to '?': the last stop reply, or "stopped by SIGTRAP". */
-void handle_stop_query(struct gdb_conn *conn, struct cursor *args);
+void gdb_handle_stop_query(struct gdb_conn *conn, struct gdb_cursor *args);
 
 /* --- query.c: q packets ---------------------------------------------------- */
 
-void handle_qsupported(struct gdb_conn *conn, struct cursor *args);
-void handle_qxfer_features(struct gdb_conn *conn, struct cursor *args);
-void handle_qfthreadinfo(struct gdb_conn *conn, struct cursor *args);
-void handle_qsthreadinfo(struct gdb_conn *conn, struct cursor *args);
-void handle_qc(struct gdb_conn *conn, struct cursor *args);
-void handle_qthreadextrainfo(struct gdb_conn *conn, struct cursor *args);
-void handle_qattached(struct gdb_conn *conn, struct cursor *args);
-void handle_qrcmd(struct gdb_conn *conn, struct cursor *args);
-void handle_qsymbol(struct gdb_conn *conn, struct cursor *args);
+void gdb_handle_qsupported(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qxfer_features(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qfthreadinfo(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qsthreadinfo(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qc(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qthreadextrainfo(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qattached(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qrcmd(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_qsymbol(struct gdb_conn *conn, struct gdb_cursor *args);
 
 /* --- hex.c ------------------------------------------------------------------ */
 
@@ -184,11 +184,11 @@ void handle_qsymbol(struct gdb_conn *conn, struct cursor *args);
 #define NIBBLE_MASK 0xf
 
 /* Value of a hex digit, or -1. */
-int hex_value(int c);
+int gdb_hex_value(int c);
 /* Decode 2*len hex digits into len bytes; false on a non-hex digit. */
-bool hex_decode(const char *hex, size_t len, uint8_t *out);
+bool gdb_hex_decode(const char *hex, size_t len, uint8_t *out);
 /* Write 2*len hex digits (no NUL). */
-void hex_encode(const void *buf, size_t len, char *out);
+void gdb_hex_encode(const void *buf, size_t len, char *out);
 
 /* --- regs.c: the register layout of target.xml ------------------------------ */
 
@@ -238,14 +238,14 @@ void gdb_reg_set(const struct gdb_reg *reg, struct gdb_regs *regs, const uint8_t
 
 /* --- registers.c, memory.c: g/G/p/P, m/M/X, Z/z --------------------------- */
 
-void handle_read_regs(struct gdb_conn *conn, struct cursor *args);
-void handle_write_regs(struct gdb_conn *conn, struct cursor *args);
-void handle_read_reg(struct gdb_conn *conn, struct cursor *args);
-void handle_write_reg(struct gdb_conn *conn, struct cursor *args);
-void handle_read_mem(struct gdb_conn *conn, struct cursor *args);
-void handle_write_mem_hex(struct gdb_conn *conn, struct cursor *args);
-void handle_write_mem_binary(struct gdb_conn *conn, struct cursor *args);
-void handle_insert_bp(struct gdb_conn *conn, struct cursor *args);
-void handle_remove_bp(struct gdb_conn *conn, struct cursor *args);
+void gdb_handle_read_regs(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_write_regs(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_read_reg(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_write_reg(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_read_mem(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_write_mem_hex(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_write_mem_binary(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_insert_bp(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_remove_bp(struct gdb_conn *conn, struct gdb_cursor *args);
 
 #endif

@@ -6,7 +6,7 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-int hex_value(int c)
+int gdb_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -17,11 +17,11 @@ int hex_value(int c)
 	return -1;
 }
 
-bool hex_decode(const char *hex, size_t len, uint8_t *out)
+bool gdb_hex_decode(const char *hex, size_t len, uint8_t *out)
 {
 	for (size_t i = 0; i < len; i++) {
-		int hi = hex_value((unsigned char)hex[2 * i]);
-		int lo = hex_value((unsigned char)hex[2 * i + 1]);
+		int hi = gdb_hex_value((unsigned char)hex[2 * i]);
+		int lo = gdb_hex_value((unsigned char)hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -30,7 +30,7 @@ bool hex_decode(const char *hex, size_t len, uint8_t *out)
 	return true;
 }
 
-void hex_encode(const void *buf, size_t len, char *out)
+void gdb_hex_encode(const void *buf, size_t len, char *out)
 {
 	const uint8_t *bytes = buf;
 

@@ -17,10 +17,10 @@
 #define MAX_BP_TYPE GDB_WP_ACCESS
 
 /* Parse "addr,len", the start of m, M and X. */
-static bool parse_range(struct cursor *args, uint64_t *addr, uint64_t *len)
+static bool parse_range(struct gdb_cursor *args, uint64_t *addr, uint64_t *len)
 {
 	/* The last byte, addr + len - 1, must not wrap around past 2^64. */
-	return cursor_hex(args, addr) && cursor_eat(args, ',') && cursor_hex(args, len) &&
+	return gdb_cursor_hex(args, addr) && gdb_cursor_eat(args, ',') && gdb_cursor_hex(args, len) &&
 	       (*len == 0 || *len - 1 <= UINT64_MAX - *addr);
 }
 
@@ -54,50 +54,50 @@ static size_t read_prefix(struct gdb_conn *conn, uint64_t addr, uint8_t *buf, si
 	return done;
 }
 
-void handle_read_mem(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_read_mem(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	uint64_t addr, len;
 
-	if (!parse_range(args, &addr, &len) || !cursor_done(args) || len > MAX_READ) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!parse_range(args, &addr, &len) || !gdb_cursor_done(args) || len > MAX_READ) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	size_t got = read_prefix(conn, addr, conn->scratch, (size_t)len);
 	if (got == 0 && len > 0) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
-	struct gdb_reply *r = reply_start(conn);
-	reply_hex(r, conn->scratch, got);
-	reply_send(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
+	gdb_reply_hex(r, conn->scratch, got);
+	gdb_reply_send(conn);
 }
 
-void handle_write_mem_hex(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_write_mem_hex(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	uint64_t addr, len;
 
-	if (!parse_range(args, &addr, &len) || !cursor_eat(args, ':') ||
+	if (!parse_range(args, &addr, &len) || !gdb_cursor_eat(args, ':') ||
 	    len > GDB_PACKET_SIZE || (uint64_t)(args->end - args->p) != 2 * len ||
-	    !hex_decode(args->p, (size_t)len, conn->scratch)) {
-		reply_text(conn, GDB_ERR_ARGS);
+	    !gdb_hex_decode(args->p, (size_t)len, conn->scratch)) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (len == 0 || write_mem(conn, addr, conn->scratch, (size_t)len))
-		reply_text(conn, "OK");
+		gdb_reply_text(conn, "OK");
 	else
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 }
 
 /* Undo the binary escaping of X data into out; returns the byte count,
  * or -1 for a dangling escape or more than `max` bytes. */
-static long unescape(struct cursor *data, uint8_t *out, size_t max)
+static long unescape(struct gdb_cursor *data, uint8_t *out, size_t max)
 {
 	size_t n = 0;
 
-	while (!cursor_done(data)) {
+	while (!gdb_cursor_done(data)) {
 		uint8_t c = (uint8_t)*data->p++;
 		if (c == RSP_ESCAPE) {
-			if (cursor_done(data))
+			if (gdb_cursor_done(data))
 				return -1;
 			c = (uint8_t)(*data->p++ ^ RSP_ESCAPE_XOR);
 		}
@@ -108,54 +108,54 @@ static long unescape(struct cursor *data, uint8_t *out, size_t max)
 	return (long)n;
 }
 
-void handle_write_mem_binary(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_write_mem_binary(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	uint64_t addr, len;
 
-	if (!parse_range(args, &addr, &len) || !cursor_eat(args, ':') ||
+	if (!parse_range(args, &addr, &len) || !gdb_cursor_eat(args, ':') ||
 	    len > GDB_PACKET_SIZE) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	long n = unescape(args, conn->scratch, GDB_PACKET_SIZE);
 	if (n < 0 || (uint64_t)n != len) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	/* "X addr,0:" is gdb probing whether X is supported. */
 	if (len == 0 || write_mem(conn, addr, conn->scratch, (size_t)len))
-		reply_text(conn, "OK");
+		gdb_reply_text(conn, "OK");
 	else
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 }
 
 /* Z and z: type,addr,kind, possibly followed by ";cond..." which we do not
  * support (and do not announce), so it is ignored. */
-static void handle_bp(struct gdb_conn *conn, struct cursor *args, bool insert)
+static void handle_bp(struct gdb_conn *conn, struct gdb_cursor *args, bool insert)
 {
 	uint64_t type, addr, kind;
 
-	if (!cursor_hex(args, &type) || !cursor_eat(args, ',') ||
-	    !cursor_hex(args, &addr) || !cursor_eat(args, ',') ||
-	    !cursor_hex(args, &kind) || !(cursor_done(args) || cursor_eat(args, ';'))) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!gdb_cursor_hex(args, &type) || !gdb_cursor_eat(args, ',') ||
+	    !gdb_cursor_hex(args, &addr) || !gdb_cursor_eat(args, ',') ||
+	    !gdb_cursor_hex(args, &kind) || !(gdb_cursor_done(args) || gdb_cursor_eat(args, ';'))) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (type > MAX_BP_TYPE || !conn->target->breakpoint) {
-		reply_text(conn, ""); /* not supported: gdb falls back */
+		gdb_reply_text(conn, ""); /* not supported: gdb falls back */
 		return;
 	}
 	int ret = conn->target->breakpoint(conn->target->opaque, insert,
 					   (enum gdb_bp_type)type, addr, kind);
-	reply_text(conn, ret == 0 ? "OK" : GDB_ERR_TARGET);
+	gdb_reply_text(conn, ret == 0 ? "OK" : GDB_ERR_TARGET);
 }
 
-void handle_insert_bp(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_insert_bp(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	handle_bp(conn, args, true);
 }
 
-void handle_remove_bp(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_remove_bp(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	handle_bp(conn, args, false);
 }

@@ -18,7 +18,7 @@
 /* --- qSupported -------------------------------------------------------------- */
 
 /* Is `feature` (e.g. "swbreak+") one of gdb's ';'-separated features? */
-static bool has_feature(const struct cursor *features, const char *feature)
+static bool has_feature(const struct gdb_cursor *features, const char *feature)
 {
 	size_t len = strlen(feature);
 	const char *p = features->p;
@@ -33,19 +33,19 @@ static bool has_feature(const struct cursor *features, const char *feature)
 	return false;
 }
 
-void handle_qsupported(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qsupported(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	if (!cursor_done(args) && !cursor_eat(args, ':')) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!gdb_cursor_done(args) && !gdb_cursor_eat(args, ':')) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	conn->gdb_swbreak = has_feature(args, "swbreak+");
 	conn->gdb_hwbreak = has_feature(args, "hwbreak+");
 
-	struct gdb_reply *r = reply_start(conn);
-	reply_printf(r, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;"
+	struct gdb_reply *r = gdb_reply_start(conn);
+	gdb_reply_printf(r, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;"
 			"swbreak+;hwbreak+;vContSupported+", GDB_PACKET_SIZE);
-	reply_send(conn);
+	gdb_reply_send(conn);
 }
 
 /* --- qXfer:features:read:target.xml:offset,length ---------------------- */
@@ -68,44 +68,44 @@ static bool build_xml(struct gdb_conn *conn)
  * data is binary-escaped; `length` counts bytes before escaping. */
 static void send_xml_part(struct gdb_conn *conn, uint64_t offset, uint64_t length)
 {
-	struct gdb_reply *r = reply_start(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
 	size_t pos = offset < conn->xml_len ? (size_t)offset : conn->xml_len;
 	uint64_t taken = 0;
 
-	reply_putc(r, 'l'); /* patched to 'm' below if data remains */
+	gdb_reply_putc(r, 'l'); /* patched to 'm' below if data remains */
 	while (pos < conn->xml_len && taken < length) {
 		uint8_t c = (uint8_t)conn->xml[pos];
-		size_t need = rsp_needs_escape(c) ? 2 : 1;
+		size_t need = gdb_needs_escape(c) ? 2 : 1;
 		if (r->len + need > sizeof(r->data))
 			break;
 		if (need == 2) {
-			reply_putc(r, RSP_ESCAPE);
+			gdb_reply_putc(r, RSP_ESCAPE);
 			c ^= RSP_ESCAPE_XOR;
 		}
-		reply_putc(r, (char)c);
+		gdb_reply_putc(r, (char)c);
 		pos++;
 		taken++;
 	}
 	if (pos < conn->xml_len)
 		r->data[0] = 'm';
-	reply_send(conn);
+	gdb_reply_send(conn);
 }
 
-void handle_qxfer_features(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qxfer_features(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	uint64_t offset, length;
 
-	if (!cursor_eat_str(args, "target.xml:")) {
-		reply_text(conn, GDB_ERR_ARGS); /* no other annex exists */
+	if (!gdb_cursor_eat_str(args, "target.xml:")) {
+		gdb_reply_text(conn, GDB_ERR_ARGS); /* no other annex exists */
 		return;
 	}
-	if (!cursor_hex(args, &offset) || !cursor_eat(args, ',') ||
-	    !cursor_hex(args, &length) || !cursor_done(args) || length == 0) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!gdb_cursor_hex(args, &offset) || !gdb_cursor_eat(args, ',') ||
+	    !gdb_cursor_hex(args, &length) || !gdb_cursor_done(args) || length == 0) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (!build_xml(conn)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	send_xml_part(conn, offset, length);
@@ -113,37 +113,37 @@ void handle_qxfer_features(struct gdb_conn *conn, struct cursor *args)
 
 /* --- threads: thread id = vCPU number + 1 -------------------------------------- */
 
-void handle_qfthreadinfo(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qfthreadinfo(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	struct gdb_reply *r = reply_start(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
 
-	reply_putc(r, 'm');
+	gdb_reply_putc(r, 'm');
 	for (int cpu = 0; cpu < conn->target->ncpus; cpu++)
-		reply_printf(r, cpu == 0 ? "%x" : ",%x", (unsigned)cpu + 1);
-	reply_send(conn);
+		gdb_reply_printf(r, cpu == 0 ? "%x" : ",%x", (unsigned)cpu + 1);
+	gdb_reply_send(conn);
 }
 
-void handle_qsthreadinfo(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qsthreadinfo(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	reply_text(conn, "l"); /* qfThreadInfo listed them all */
+	gdb_reply_text(conn, "l"); /* qfThreadInfo listed them all */
 }
 
-void handle_qc(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qc(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	struct gdb_reply *r = reply_start(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
 
-	reply_printf(r, "QC%x", (unsigned)conn->g_cpu + 1);
-	reply_send(conn);
+	gdb_reply_printf(r, "QC%x", (unsigned)conn->g_cpu + 1);
+	gdb_reply_send(conn);
 }
 
-void handle_qthreadextrainfo(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qthreadextrainfo(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_target *t = conn->target;
 	char text[THREAD_INFO_SIZE];
 	int64_t id;
 
-	if (!cursor_thread(args, &id) || !cursor_done(args) || id < 1 || id > t->ncpus) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!gdb_cursor_thread(args, &id) || !gdb_cursor_done(args) || id < 1 || id > t->ncpus) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	int cpu = (int)id - 1;
@@ -152,21 +152,21 @@ void handle_qthreadextrainfo(struct gdb_conn *conn, struct cursor *args)
 		t->thread_info(t->opaque, cpu, text, sizeof(text));
 	text[sizeof(text) - 1] = '\0';
 
-	struct gdb_reply *r = reply_start(conn);
-	reply_hex(r, text, strlen(text));
-	reply_send(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
+	gdb_reply_hex(r, text, strlen(text));
+	gdb_reply_send(conn);
 }
 
 /* qAttached: "0" = gdb created the process (the VMM did, for it), so
  * quitting gdb kills it rather than detaching. */
-void handle_qattached(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qattached(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	reply_text(conn, "0");
+	gdb_reply_text(conn, "0");
 }
 
-void handle_qsymbol(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qsymbol(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	reply_text(conn, "OK"); /* no symbols wanted */
+	gdb_reply_text(conn, "OK"); /* no symbols wanted */
 }
 
 /* --- qRcmd,<hex command>: gdb's `monitor` command ----------------------------- */
@@ -176,34 +176,34 @@ static void send_console(struct gdb_conn *conn, const char *text, size_t len)
 {
 	while (len > 0) {
 		size_t n = len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK;
-		struct gdb_reply *r = reply_start(conn);
-		reply_putc(r, 'O');
-		reply_hex(r, text, n);
-		reply_send(conn);
+		struct gdb_reply *r = gdb_reply_start(conn);
+		gdb_reply_putc(r, 'O');
+		gdb_reply_hex(r, text, n);
+		gdb_reply_send(conn);
 		text += n;
 		len -= n;
 	}
 }
 
-void handle_qrcmd(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_qrcmd(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_target *t = conn->target;
 	size_t hex_len = (size_t)(args->end - args->p);
 	char *cmd = (char *)conn->scratch;
 
 	/* scratch holds GDB_PACKET_SIZE bytes: the command and its NUL fit. */
-	if (hex_len % 2 != 0 || !hex_decode(args->p, hex_len / 2, conn->scratch)) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (hex_len % 2 != 0 || !gdb_hex_decode(args->p, hex_len / 2, conn->scratch)) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	cmd[hex_len / 2] = '\0';
 	if (!t->monitor) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	conn->monitor_out[0] = '\0';
 	int ret = t->monitor(t->opaque, cmd, conn->monitor_out, GDB_MONITOR_OUTPUT_SIZE);
 	conn->monitor_out[GDB_MONITOR_OUTPUT_SIZE - 1] = '\0';
 	send_console(conn, conn->monitor_out, strlen(conn->monitor_out));
-	reply_text(conn, ret == 0 ? "OK" : GDB_ERR_ARGS);
+	gdb_reply_text(conn, ret == 0 ? "OK" : GDB_ERR_ARGS);
 }

@@ -31,35 +31,35 @@ static bool store_regs(struct gdb_conn *conn, const struct gdb_regs *regs)
 }
 
 /* Parse "n" of p/P: a register number that exists in the layout. */
-static const struct gdb_reg *parse_regnum(struct gdb_conn *conn, struct cursor *args)
+static const struct gdb_reg *parse_regnum(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_layout *layout = conn_layout(conn);
 	uint64_t n;
 
-	if (!cursor_hex(args, &n) || n >= layout->count)
+	if (!gdb_cursor_hex(args, &n) || n >= layout->count)
 		return NULL;
 	return &layout->regs[n];
 }
 
-void handle_read_regs(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_read_regs(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_layout *layout = conn_layout(conn);
 	struct gdb_regs regs;
 	uint8_t bytes[MAX_REG_BYTES];
 
 	if (!load_regs(conn, &regs)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
-	struct gdb_reply *r = reply_start(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
 	for (size_t i = 0; i < layout->count; i++) {
 		gdb_reg_get(&layout->regs[i], &regs, bytes);
-		reply_hex(r, bytes, gdb_reg_bytes(&layout->regs[i]));
+		gdb_reply_hex(r, bytes, gdb_reg_bytes(&layout->regs[i]));
 	}
-	reply_send(conn);
+	gdb_reply_send(conn);
 }
 
-void handle_write_regs(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_write_regs(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_layout *layout = conn_layout(conn);
 	size_t bytes = gdb_layout_bytes(layout);
@@ -67,12 +67,12 @@ void handle_write_regs(struct gdb_conn *conn, struct cursor *args)
 
 	/* All registers, exactly: a shorter or longer G is an error. */
 	if ((size_t)(args->end - args->p) != 2 * bytes ||
-	    !hex_decode(args->p, bytes, conn->scratch)) {
-		reply_text(conn, GDB_ERR_ARGS);
+	    !gdb_hex_decode(args->p, bytes, conn->scratch)) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (!load_regs(conn, &regs)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	const uint8_t *in = conn->scratch;
@@ -80,45 +80,45 @@ void handle_write_regs(struct gdb_conn *conn, struct cursor *args)
 		gdb_reg_set(&layout->regs[i], &regs, in);
 		in += gdb_reg_bytes(&layout->regs[i]);
 	}
-	reply_text(conn, store_regs(conn, &regs) ? "OK" : GDB_ERR_TARGET);
+	gdb_reply_text(conn, store_regs(conn, &regs) ? "OK" : GDB_ERR_TARGET);
 }
 
-void handle_read_reg(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_read_reg(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_reg *reg = parse_regnum(conn, args);
 	struct gdb_regs regs;
 	uint8_t bytes[MAX_REG_BYTES];
 
-	if (!reg || !cursor_done(args)) {
-		reply_text(conn, GDB_ERR_ARGS);
+	if (!reg || !gdb_cursor_done(args)) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (!load_regs(conn, &regs)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	gdb_reg_get(reg, &regs, bytes);
-	struct gdb_reply *r = reply_start(conn);
-	reply_hex(r, bytes, gdb_reg_bytes(reg));
-	reply_send(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
+	gdb_reply_hex(r, bytes, gdb_reg_bytes(reg));
+	gdb_reply_send(conn);
 }
 
-void handle_write_reg(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_write_reg(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	const struct gdb_reg *reg = parse_regnum(conn, args);
 	struct gdb_regs regs;
 	uint8_t bytes[MAX_REG_BYTES];
 
-	if (!reg || !cursor_eat(args, '=') ||
+	if (!reg || !gdb_cursor_eat(args, '=') ||
 	    (size_t)(args->end - args->p) != 2 * gdb_reg_bytes(reg) ||
-	    !hex_decode(args->p, gdb_reg_bytes(reg), bytes)) {
-		reply_text(conn, GDB_ERR_ARGS);
+	    !gdb_hex_decode(args->p, gdb_reg_bytes(reg), bytes)) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (!load_regs(conn, &regs)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	gdb_reg_set(reg, &regs, bytes);
-	reply_text(conn, store_regs(conn, &regs) ? "OK" : GDB_ERR_TARGET);
+	gdb_reply_text(conn, store_regs(conn, &regs) ? "OK" : GDB_ERR_TARGET);
 }

@@ -26,7 +26,7 @@ static void start_running(struct gdb_conn *conn)
 {
 	if (!conn->target->resume ||
 	    conn->target->resume(conn->target->opaque, conn->actions) != 0) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	conn->running = true;
@@ -47,29 +47,29 @@ static bool set_pc(struct gdb_conn *conn, int cpu, uint64_t addr)
 
 /* The arguments of c/s ("[addr]") or C/S ("sig[;addr]"). The signal is
  * accepted and ignored: there are no signals to deliver to a guest. */
-static bool parse_resume(struct cursor *args, bool with_signal, bool *has_addr, uint64_t *addr)
+static bool parse_resume(struct gdb_cursor *args, bool with_signal, bool *has_addr, uint64_t *addr)
 {
 	uint64_t signal;
 
 	*has_addr = false;
 	if (with_signal) {
-		if (!cursor_hex(args, &signal))
+		if (!gdb_cursor_hex(args, &signal))
 			return false;
-		if (cursor_done(args))
+		if (gdb_cursor_done(args))
 			return true;
-		if (!cursor_eat(args, ';'))
+		if (!gdb_cursor_eat(args, ';'))
 			return false;
-	} else if (cursor_done(args)) {
+	} else if (gdb_cursor_done(args)) {
 		return true;
 	}
 	*has_addr = true;
-	return cursor_hex(args, addr) && cursor_done(args);
+	return gdb_cursor_hex(args, addr) && gdb_cursor_done(args);
 }
 
 /* c, s, C, S: the thread chosen with Hc (or, if Hc chose all threads, the
  * Hg thread) continues or steps. Other threads continue when Hc chose all
  * threads and stay stopped when Hc chose one (as gdbserver does). */
-static void resume_legacy(struct gdb_conn *conn, struct cursor *args,
+static void resume_legacy(struct gdb_conn *conn, struct gdb_cursor *args,
 			  enum gdb_action action, bool with_signal)
 {
 	bool has_addr;
@@ -77,11 +77,11 @@ static void resume_legacy(struct gdb_conn *conn, struct cursor *args,
 	int cpu = conn->c_cpu >= 0 ? conn->c_cpu : conn->g_cpu;
 
 	if (!parse_resume(args, with_signal, &has_addr, &addr) || conn->exited) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	if (has_addr && !set_pc(conn, cpu, addr)) {
-		reply_text(conn, GDB_ERR_TARGET);
+		gdb_reply_text(conn, GDB_ERR_TARGET);
 		return;
 	}
 	for (int i = 0; i < conn->target->ncpus; i++)
@@ -90,46 +90,46 @@ static void resume_legacy(struct gdb_conn *conn, struct cursor *args,
 	start_running(conn);
 }
 
-void handle_continue(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_continue(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	resume_legacy(conn, args, GDB_ACTION_CONTINUE, false);
 }
 
-void handle_step(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_step(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	resume_legacy(conn, args, GDB_ACTION_STEP, false);
 }
 
-void handle_continue_signal(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_continue_signal(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	resume_legacy(conn, args, GDB_ACTION_CONTINUE, true);
 }
 
-void handle_step_signal(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_step_signal(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	resume_legacy(conn, args, GDB_ACTION_STEP, true);
 }
 
-void handle_vcont_query(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_vcont_query(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	reply_text(conn, "vCont;c;C;s;S");
+	gdb_reply_text(conn, "vCont;c;C;s;S");
 }
 
 /* One vCont action: c, s, Csig or Ssig. */
-static bool parse_vcont_action(struct cursor *args, enum gdb_action *action)
+static bool parse_vcont_action(struct gdb_cursor *args, enum gdb_action *action)
 {
 	uint64_t signal;
 
-	if (cursor_eat(args, 'c')) {
+	if (gdb_cursor_eat(args, 'c')) {
 		*action = GDB_ACTION_CONTINUE;
-	} else if (cursor_eat(args, 's')) {
+	} else if (gdb_cursor_eat(args, 's')) {
 		*action = GDB_ACTION_STEP;
-	} else if (cursor_eat(args, 'C')) {
+	} else if (gdb_cursor_eat(args, 'C')) {
 		*action = GDB_ACTION_CONTINUE;
-		return cursor_hex(args, &signal);
-	} else if (cursor_eat(args, 'S')) {
+		return gdb_cursor_hex(args, &signal);
+	} else if (gdb_cursor_eat(args, 'S')) {
 		*action = GDB_ACTION_STEP;
-		return cursor_hex(args, &signal);
+		return gdb_cursor_hex(args, &signal);
 	} else {
 		return false;
 	}
@@ -150,7 +150,7 @@ static void apply_vcont_action(struct gdb_conn *conn, enum gdb_action action, in
 }
 
 /* Parse every ";action[:thread]" of a vCont (after "vCont;"). */
-static bool parse_vcont(struct gdb_conn *conn, struct cursor *args)
+static bool parse_vcont(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	for (int cpu = 0; cpu < conn->target->ncpus; cpu++) {
 		conn->actions[cpu] = GDB_ACTION_STOP; /* threads not named */
@@ -161,12 +161,12 @@ static bool parse_vcont(struct gdb_conn *conn, struct cursor *args)
 		int64_t id = -1;
 		if (!parse_vcont_action(args, &action))
 			return false;
-		if (cursor_eat(args, ':') &&
-		    (!cursor_thread(args, &id) || id > conn->target->ncpus))
+		if (gdb_cursor_eat(args, ':') &&
+		    (!gdb_cursor_thread(args, &id) || id > conn->target->ncpus))
 			return false;
 		apply_vcont_action(conn, action, id);
-	} while (cursor_eat(args, ';'));
-	return cursor_done(args);
+	} while (gdb_cursor_eat(args, ';'));
+	return gdb_cursor_done(args);
 }
 
 static bool any_thread_runs(const struct gdb_conn *conn)
@@ -177,10 +177,10 @@ static bool any_thread_runs(const struct gdb_conn *conn)
 	return false;
 }
 
-void handle_vcont(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_vcont(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	if (conn->exited || !parse_vcont(conn, args) || !any_thread_runs(conn)) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 		return;
 	}
 	start_running(conn);
@@ -252,17 +252,17 @@ void gdb_conn_stopped(struct gdb_conn *conn, const struct gdb_stop *stop)
 		conn->exited = true;
 	else
 		conn->g_cpu = stopped_cpu(conn, stop); /* gdb assumes Hg follows */
-	reply_text(conn, conn->stop_reply);
+	gdb_reply_text(conn, conn->stop_reply);
 }
 
-void handle_stop_query(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_stop_query(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	if (conn->stop_reply[0] != '\0') {
-		reply_text(conn, conn->stop_reply);
+		gdb_reply_text(conn, conn->stop_reply);
 		return;
 	}
 	/* Not resumed yet: the target was stopped when gdb attached. */
-	struct gdb_reply *r = reply_start(conn);
-	reply_printf(r, "T%02xthread:%x;", GDB_SIGTRAP, (unsigned)conn->g_cpu + 1);
-	reply_send(conn);
+	struct gdb_reply *r = gdb_reply_start(conn);
+	gdb_reply_printf(r, "T%02xthread:%x;", GDB_SIGTRAP, (unsigned)conn->g_cpu + 1);
+	gdb_reply_send(conn);
 }

@@ -16,7 +16,7 @@
 
 /* '$', '#' and the two checksum digits around a payload. */
 #define FRAME_OVERHEAD 4
-/* Longest piece of text reply_printf() formats at once. */
+/* Longest piece of text gdb_reply_printf() formats at once. */
 #define PRINTF_MAX 256
 
 /* --- connection lifetime ----------------------------------------------- */
@@ -104,20 +104,20 @@ static void send_packet(struct gdb_conn *conn, const char *payload, size_t len)
 		sum = (uint8_t)(sum + (uint8_t)payload[i]);
 	}
 	conn->tx[n++] = RSP_END;
-	hex_encode(&sum, 1, conn->tx + n);
+	gdb_hex_encode(&sum, 1, conn->tx + n);
 	n += 2;
 	conn->tx_len = n;
 	send_raw(conn, conn->tx, n);
 }
 
-struct gdb_reply *reply_start(struct gdb_conn *conn)
+struct gdb_reply *gdb_reply_start(struct gdb_conn *conn)
 {
 	conn->reply.len = 0;
 	conn->reply.overflow = false;
 	return &conn->reply;
 }
 
-void reply_putc(struct gdb_reply *r, char c)
+void gdb_reply_putc(struct gdb_reply *r, char c)
 {
 	if (r->len < sizeof(r->data))
 		r->data[r->len++] = c;
@@ -125,13 +125,13 @@ void reply_putc(struct gdb_reply *r, char c)
 		r->overflow = true;
 }
 
-void reply_puts(struct gdb_reply *r, const char *s)
+void gdb_reply_puts(struct gdb_reply *r, const char *s)
 {
 	while (*s)
-		reply_putc(r, *s++);
+		gdb_reply_putc(r, *s++);
 }
 
-void reply_printf(struct gdb_reply *r, const char *fmt, ...)
+void gdb_reply_printf(struct gdb_reply *r, const char *fmt, ...)
 {
 	char text[PRINTF_MAX];
 	va_list ap;
@@ -143,20 +143,20 @@ void reply_printf(struct gdb_reply *r, const char *fmt, ...)
 		r->overflow = true;
 		return;
 	}
-	reply_puts(r, text);
+	gdb_reply_puts(r, text);
 }
 
-void reply_hex(struct gdb_reply *r, const void *buf, size_t len)
+void gdb_reply_hex(struct gdb_reply *r, const void *buf, size_t len)
 {
 	if (len > (sizeof(r->data) - r->len) / 2) {
 		r->overflow = true;
 		return;
 	}
-	hex_encode(buf, len, r->data + r->len);
+	gdb_hex_encode(buf, len, r->data + r->len);
 	r->len += 2 * len;
 }
 
-void reply_send(struct gdb_conn *conn)
+void gdb_reply_send(struct gdb_conn *conn)
 {
 	struct gdb_reply *r = &conn->reply;
 
@@ -167,20 +167,20 @@ void reply_send(struct gdb_conn *conn)
 		send_packet(conn, r->data, r->len);
 }
 
-void reply_text(struct gdb_conn *conn, const char *text)
+void gdb_reply_text(struct gdb_conn *conn, const char *text)
 {
 	send_packet(conn, text, strlen(text));
 }
 
-bool rsp_needs_escape(uint8_t c)
+bool gdb_needs_escape(uint8_t c)
 {
 	return c == RSP_START || c == RSP_END || c == RSP_ESCAPE || c == RSP_REPEAT;
 }
 
-void handle_start_no_ack(struct gdb_conn *conn, struct cursor *args)
+void gdb_handle_start_no_ack(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	/* This packet was still acknowledged; from now on nothing is. */
-	reply_text(conn, "OK");
+	gdb_reply_text(conn, "OK");
 	conn->no_ack = true;
 }
 
@@ -219,9 +219,9 @@ static void packet_end(struct gdb_conn *conn, bool checksum_ok)
 	if (conn->running)
 		return;
 	if (conn->packet_overflow) {
-		reply_text(conn, GDB_ERR_TOO_LONG);
+		gdb_reply_text(conn, GDB_ERR_TOO_LONG);
 	} else if (conn->packet_malformed) {
-		reply_text(conn, GDB_ERR_ARGS);
+		gdb_reply_text(conn, GDB_ERR_ARGS);
 	} else {
 		conn->packet[conn->packet_len] = '\0';
 		gdb_dispatch(conn, conn->packet, conn->packet_len);
@@ -286,11 +286,11 @@ static void rx_repeat(struct gdb_conn *conn, uint8_t c)
 static void rx_checksum(struct gdb_conn *conn, uint8_t c)
 {
 	if (conn->rx_state == RX_CHECKSUM1) {
-		conn->rx_digit = hex_value(c);
+		conn->rx_digit = gdb_hex_value(c);
 		conn->rx_state = RX_CHECKSUM2;
 		return;
 	}
-	int low = hex_value(c);
+	int low = gdb_hex_value(c);
 	bool ok = conn->rx_digit >= 0 && low >= 0 &&
 		  ((conn->rx_digit << NIBBLE_BITS) | low) == conn->rx_checksum;
 	packet_end(conn, ok);

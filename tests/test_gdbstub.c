@@ -14,78 +14,78 @@ static struct gdb_conn *conn;
 
 static void setup(void)
 {
-	fake_init(&f, GDB_ARCH_I386, "i386", 2);
-	conn = fake_connect(&f);
+	gdbfake_init(&f, GDB_ARCH_I386, "i386", 2);
+	conn = gdbfake_connect(&f);
 }
 
 static void teardown(void)
 {
 	gdb_conn_free(conn);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 TestSuite(gdbstub_rsp, .init = setup, .fini = teardown);
 
 Test(gdbstub_rsp, unknown_packet_gets_ack_and_empty_reply)
 {
-	cr_assert(feed_str(conn, "$vMustReplyEmpty#3a"));
-	expect_output(&f, "+$#00");
-	cr_assert(feed_str(conn, "$qOffsets#4b"));
-	expect_output(&f, "+$#00");
+	cr_assert(rsp_feed_str(conn, "$vMustReplyEmpty#3a"));
+	rsp_expect_output(&f, "+$#00");
+	cr_assert(rsp_feed_str(conn, "$qOffsets#4b"));
+	rsp_expect_output(&f, "+$#00");
 }
 
 Test(gdbstub_rsp, literal_replies)
 {
-	feed_str(conn, "$qSymbol::#5b");
-	expect_output(&f, "+$OK#9a");
-	feed_str(conn, "$m0,zz#00");
-	expect_output(&f, "-"); /* wrong checksum: not even parsed */
-	feed_packet(conn, "mzz,1");
-	expect_output(&f, "+$E01#a6");
+	rsp_feed_str(conn, "$qSymbol::#5b");
+	rsp_expect_output(&f, "+$OK#9a");
+	rsp_feed_str(conn, "$m0,zz#00");
+	rsp_expect_output(&f, "-"); /* wrong checksum: not even parsed */
+	rsp_feed_packet(conn, "mzz,1");
+	rsp_expect_output(&f, "+$E01#a6");
 }
 
 Test(gdbstub_rsp, checksum_accepts_upper_case_hex)
 {
-	feed_str(conn, "$vMustReplyEmpty#3A");
-	expect_output(&f, "+$#00");
+	rsp_feed_str(conn, "$vMustReplyEmpty#3A");
+	rsp_expect_output(&f, "+$#00");
 }
 
 Test(gdbstub_rsp, bad_checksum_gets_nak_and_no_dispatch)
 {
-	feed_str(conn, "$g#00");
-	expect_output(&f, "-");
-	feed_str(conn, "$g#zz");
-	expect_output(&f, "-");
+	rsp_feed_str(conn, "$g#00");
+	rsp_expect_output(&f, "-");
+	rsp_feed_str(conn, "$g#zz");
+	rsp_expect_output(&f, "-");
 }
 
 Test(gdbstub_rsp, nak_retransmits_last_reply)
 {
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
-	feed_str(conn, "-");
-	expect_packet(&f, "QC1");
-	feed_str(conn, "-");
-	expect_packet(&f, "QC1");
-	feed_str(conn, "+"); /* a plain ack needs nothing */
-	expect_output(&f, "");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
+	rsp_feed_str(conn, "-");
+	rsp_expect_packet(&f, "QC1");
+	rsp_feed_str(conn, "-");
+	rsp_expect_packet(&f, "QC1");
+	rsp_feed_str(conn, "+"); /* a plain ack needs nothing */
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, nak_before_any_reply_sends_nothing)
 {
-	feed_str(conn, "-");
-	expect_output(&f, "");
+	rsp_feed_str(conn, "-");
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, no_ack_mode)
 {
-	feed_packet(conn, "QStartNoAckMode");
-	expect_reply(&f, "OK"); /* this one is still acknowledged */
-	feed_packet(conn, "qC");
-	expect_packet(&f, "QC1");
-	feed_str(conn, "-"); /* no retransmission without acks */
-	expect_output(&f, "");
-	feed_str(conn, "$qC#00"); /* bad checksum: dropped silently */
-	expect_output(&f, "");
+	rsp_feed_packet(conn, "QStartNoAckMode");
+	rsp_expect_reply(&f, "OK"); /* this one is still acknowledged */
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_packet(&f, "QC1");
+	rsp_feed_str(conn, "-"); /* no retransmission without acks */
+	rsp_expect_output(&f, "");
+	rsp_feed_str(conn, "$qC#00"); /* bad checksum: dropped silently */
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, byte_by_byte_feeding)
@@ -94,20 +94,20 @@ Test(gdbstub_rsp, byte_by_byte_feeding)
 
 	for (size_t i = 0; in[i]; i++)
 		cr_assert(gdb_conn_feed(conn, in + i, 1));
-	expect_reply(&f, "QC1");
+	rsp_expect_reply(&f, "QC1");
 }
 
 Test(gdbstub_rsp, several_packets_in_one_feed)
 {
-	feed_str(conn, "$qC#b4$qsThreadInfo#c8");
-	cr_assert_str_eq(fake_output(&f), "+$QC1#c5+$l#6c");
+	rsp_feed_str(conn, "$qC#b4$qsThreadInfo#c8");
+	cr_assert_str_eq(gdbfake_output(&f), "+$QC1#c5+$l#6c");
 }
 
 Test(gdbstub_rsp, run_length_decoding)
 {
 	/* "a*!" is 'a' and 33 - 29 = 4 more: "aaaaa"; then "bbb". */
-	feed_packet(conn, "M10,4:a*!bbb");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "M10,4:a*!bbb");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.mem[0x10], 0xaa);
 	cr_assert_eq(f.mem[0x11], 0xaa);
 	cr_assert_eq(f.mem[0x12], 0xab);
@@ -116,12 +116,12 @@ Test(gdbstub_rsp, run_length_decoding)
 
 Test(gdbstub_rsp, run_length_without_previous_byte_is_an_error)
 {
-	feed_packet(conn, "*!");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qC*"); /* '*' then '#': no count */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
+	rsp_feed_packet(conn, "*!");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qC*"); /* '*' then '#': no count */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
 }
 
 Test(gdbstub_rsp, oversize_packet_is_discarded_with_an_error)
@@ -131,11 +131,11 @@ Test(gdbstub_rsp, oversize_packet_is_discarded_with_an_error)
 
 	cr_assert(big);
 	memset(big, 'm', len);
-	cr_assert(feed_packet_len(conn, big, len));
-	expect_reply(&f, "E02");
+	cr_assert(rsp_feed_packet_len(conn, big, len));
+	rsp_expect_reply(&f, "E02");
 	/* Still in sync: the next packet works. */
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
 	free(big);
 }
 
@@ -149,8 +149,8 @@ Test(gdbstub_rsp, oversize_by_run_length_is_discarded)
 		payload[n++] = '*';
 		payload[n++] = '~';
 	}
-	cr_assert(feed_packet_len(conn, payload, n));
-	expect_reply(&f, "E02");
+	cr_assert(rsp_feed_packet_len(conn, payload, n));
+	rsp_expect_reply(&f, "E02");
 }
 
 Test(gdbstub_rsp, packet_of_exactly_max_size_is_accepted)
@@ -159,61 +159,61 @@ Test(gdbstub_rsp, packet_of_exactly_max_size_is_accepted)
 
 	cr_assert(big);
 	memset(big, 'v', GDB_PACKET_SIZE);
-	feed_packet_len(conn, big, GDB_PACKET_SIZE);
-	expect_reply(&f, ""); /* dispatched: an unknown packet */
+	rsp_feed_packet_len(conn, big, GDB_PACKET_SIZE);
+	rsp_expect_reply(&f, ""); /* dispatched: an unknown packet */
 	free(big);
 }
 
 Test(gdbstub_rsp, dollar_restarts_a_packet)
 {
-	feed_str(conn, "$qSymb$qC#b4");
-	expect_reply(&f, "QC1");
-	feed_str(conn, "$qC#$qC#b4");
-	expect_reply(&f, "QC1");
+	rsp_feed_str(conn, "$qSymb$qC#b4");
+	rsp_expect_reply(&f, "QC1");
+	rsp_feed_str(conn, "$qC#$qC#b4");
+	rsp_expect_reply(&f, "QC1");
 }
 
 Test(gdbstub_rsp, noise_between_packets_is_ignored)
 {
-	feed_str(conn, "hello\r\n#00\x7f");
-	expect_output(&f, "");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
+	rsp_feed_str(conn, "hello\r\n#00\x7f");
+	rsp_expect_output(&f, "");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
 }
 
 Test(gdbstub_rsp, interrupt_only_while_running)
 {
-	feed_str(conn, "\x03");
+	rsp_feed_str(conn, "\x03");
 	cr_assert_eq(f.interrupts, 0);
-	expect_output(&f, "");
+	rsp_expect_output(&f, "");
 
-	feed_packet(conn, "c");
-	expect_output(&f, "+");
+	rsp_feed_packet(conn, "c");
+	rsp_expect_output(&f, "+");
 	cr_assert(gdb_conn_running(conn));
-	feed_str(conn, "\x03");
+	rsp_feed_str(conn, "\x03");
 	cr_assert_eq(f.interrupts, 1);
-	expect_output(&f, "");
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, interrupt_byte_inside_a_packet_is_data)
 {
-	feed_packet(conn, "c");
-	fake_clear(&f);
+	rsp_feed_packet(conn, "c");
+	gdbfake_clear(&f);
 	/* 0x03 within a packet is payload (here, X data), not Ctrl-C. But
 	 * packets are ignored while running, so only the ack comes back. */
-	feed_packet_len(conn, "X0,1:\x03", 6);
-	expect_output(&f, "+");
+	rsp_feed_packet_len(conn, "X0,1:\x03", 6);
+	rsp_expect_output(&f, "+");
 	cr_assert_eq(f.interrupts, 0);
 	cr_assert_eq(f.mem_writes, 0);
 }
 
 Test(gdbstub_rsp, packets_while_running_are_acked_and_ignored)
 {
-	feed_packet(conn, "c");
-	fake_clear(&f);
-	feed_packet(conn, "g");
-	feed_packet(conn, "M0,1:ff");
-	feed_packet(conn, "D");
-	expect_output(&f, "+++");
+	rsp_feed_packet(conn, "c");
+	gdbfake_clear(&f);
+	rsp_feed_packet(conn, "g");
+	rsp_feed_packet(conn, "M0,1:ff");
+	rsp_feed_packet(conn, "D");
+	rsp_expect_output(&f, "+++");
 	cr_assert_eq(f.mem[0], 0);
 	cr_assert_eq(f.detaches, 0);
 	cr_assert(gdb_conn_running(conn));
@@ -221,40 +221,40 @@ Test(gdbstub_rsp, packets_while_running_are_acked_and_ignored)
 
 Test(gdbstub_rsp, nak_while_running_sends_nothing_stale)
 {
-	feed_packet(conn, "qC");
-	feed_packet(conn, "c");
-	fake_clear(&f);
-	feed_str(conn, "-");
-	expect_output(&f, "");
+	rsp_feed_packet(conn, "qC");
+	rsp_feed_packet(conn, "c");
+	gdbfake_clear(&f);
+	rsp_feed_str(conn, "-");
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, detach_ends_the_session)
 {
-	cr_assert_not(feed_str(conn, "$D#44$qC#b4"));
-	expect_reply(&f, "OK"); /* and nothing for the qC after it */
+	cr_assert_not(rsp_feed_str(conn, "$D#44$qC#b4"));
+	rsp_expect_reply(&f, "OK"); /* and nothing for the qC after it */
 	cr_assert_eq(f.detaches, 1);
-	cr_assert_not(feed_packet(conn, "qC"));
-	expect_output(&f, "");
+	cr_assert_not(rsp_feed_packet(conn, "qC"));
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_rsp, detach_with_pid)
 {
-	cr_assert_not(feed_packet(conn, "D;1"));
-	expect_reply(&f, "OK");
+	cr_assert_not(rsp_feed_packet(conn, "D;1"));
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.detaches, 1);
 }
 
 Test(gdbstub_rsp, kill_ends_the_session_without_reply)
 {
-	cr_assert_not(feed_packet(conn, "k"));
-	expect_output(&f, "+");
+	cr_assert_not(rsp_feed_packet(conn, "k"));
+	rsp_expect_output(&f, "+");
 	cr_assert_eq(f.kills, 1);
 }
 
 Test(gdbstub_rsp, write_failure_ends_the_session)
 {
 	f.fail_write = true;
-	cr_assert_not(feed_packet(conn, "qC"));
+	cr_assert_not(rsp_feed_packet(conn, "qC"));
 }
 
 Test(gdbstub_rsp, conn_new_rejects_unusable_targets)
@@ -305,19 +305,19 @@ Test(gdbstub_rsp, fuzz_never_crashes)
 		if (!gdb_conn_feed(conn, buf, n)) {
 			/* Random D or k with a valid checksum: start over. */
 			gdb_conn_free(conn);
-			conn = fake_connect(&f);
+			conn = gdbfake_connect(&f);
 		}
 		if (gdb_conn_running(conn)) {
 			struct gdb_stop stop = { GDB_STOP_SIGNAL, 0, 5, GDB_REASON_NONE, 0, 0 };
 			gdb_conn_stopped(conn, &stop);
 		}
-		fake_clear(&f);
+		gdbfake_clear(&f);
 	}
 	/* Still working afterwards. */
 	gdb_conn_free(conn);
-	conn = fake_connect(&f);
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
+	conn = gdbfake_connect(&f);
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
 }
 
 /* Packet-shaped random payloads: a known packet name, then random
@@ -352,9 +352,9 @@ Test(gdbstub_rsp, fuzz_dispatch_with_valid_frames)
 
 	for (int round = 0; round < 20000; round++) {
 		size_t n = random_packet(&state, payload, sizeof(payload));
-		if (!feed_packet_len(conn, payload, n)) {
+		if (!rsp_feed_packet_len(conn, payload, n)) {
 			gdb_conn_free(conn);
-			conn = fake_connect(&f);
+			conn = gdbfake_connect(&f);
 		}
 		if (gdb_conn_running(conn)) {
 			struct gdb_stop stop = { GDB_STOP_SIGNAL, (int)(next_random(&state) % 4) - 1,
@@ -362,9 +362,9 @@ Test(gdbstub_rsp, fuzz_dispatch_with_valid_frames)
 						 next_random(&state), 0 };
 			gdb_conn_stopped(conn, &stop);
 		}
-		if (strchr(fake_output(&f), '$'))
+		if (strchr(gdbfake_output(&f), '$'))
 			replies++;
-		fake_clear(&f);
+		gdbfake_clear(&f);
 	}
 	cr_assert_gt(replies, 15000); /* nearly every packet got a reply */
 }

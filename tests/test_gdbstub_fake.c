@@ -23,21 +23,21 @@ static void bump(int *counter)
 	__atomic_add_fetch(counter, 1, __ATOMIC_SEQ_CST);
 }
 
-int fake_count(const int *counter)
+int gdbfake_count(const int *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_SEQ_CST);
 }
 
-bool fake_wait_count(const int *counter, int value)
+bool gdbfake_wait_count(const int *counter, int value)
 {
 	struct timespec step = { 0, WAIT_STEP_NS };
 
 	for (int i = 0; i < WAIT_STEPS; i++) {
-		if (fake_count(counter) >= value)
+		if (gdbfake_count(counter) >= value)
 			return true;
 		nanosleep(&step, NULL);
 	}
-	return fake_count(counter) >= value;
+	return gdbfake_count(counter) >= value;
 }
 
 /* --- callbacks ------------------------------------------------------------------ */
@@ -130,7 +130,7 @@ static int fake_breakpoint(void *opaque, bool insert, enum gdb_bp_type type,
 	return 0;
 }
 
-void fake_queue_stop(struct fake *f, const struct gdb_stop *stop)
+void gdbfake_queue_stop(struct fake *f, const struct gdb_stop *stop)
 {
 	uint64_t one = 1;
 
@@ -161,7 +161,7 @@ static void simulate_continue(struct fake *f, int cpu)
 			f->mem[bp->addr]++;
 			stop.reason = watch_reason(bp->type);
 			stop.addr = bp->addr;
-			fake_queue_stop(f, &stop);
+			gdbfake_queue_stop(f, &stop);
 			return;
 		}
 	}
@@ -171,7 +171,7 @@ static void simulate_continue(struct fake *f, int cpu)
 			f->regs[cpu].rip = bp->addr;
 			stop.reason = bp->type == GDB_BP_SOFTWARE ? GDB_REASON_SWBREAK
 								  : GDB_REASON_HWBREAK;
-			fake_queue_stop(f, &stop);
+			gdbfake_queue_stop(f, &stop);
 			return;
 		}
 	}
@@ -184,7 +184,7 @@ static void simulate_resume(struct fake *f, const enum gdb_action *actions)
 			struct gdb_stop stop = { GDB_STOP_SIGNAL, cpu, GDB_SIGTRAP,
 						 GDB_REASON_NONE, 0, 0 };
 			f->regs[cpu].rip++;
-			fake_queue_stop(f, &stop);
+			gdbfake_queue_stop(f, &stop);
 			return;
 		}
 	}
@@ -215,7 +215,7 @@ static void fake_interrupt(void *opaque)
 	struct gdb_stop stop = { GDB_STOP_SIGNAL, 0, GDB_SIGINT, GDB_REASON_NONE, 0, 0 };
 
 	if (f->simulate)
-		fake_queue_stop(f, &stop);
+		gdbfake_queue_stop(f, &stop);
 	bump(&f->interrupts);
 }
 
@@ -282,7 +282,7 @@ static int fake_attach(void *opaque)
 
 /* --- setup ---------------------------------------------------------------------- */
 
-void fake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int ncpus)
+void gdbfake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int ncpus)
 {
 	memset(f, 0, sizeof(*f));
 	f->out = calloc(1, FAKE_OUT_SIZE);
@@ -311,14 +311,14 @@ void fake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int ncp
 	cr_assert(f->target.stop_fd >= 0);
 }
 
-void fake_fini(struct fake *f)
+void gdbfake_fini(struct fake *f)
 {
 	close(f->target.stop_fd);
 	free(f->out);
 	f->out = NULL;
 }
 
-struct gdb_conn *fake_connect(struct fake *f)
+struct gdb_conn *gdbfake_connect(struct fake *f)
 {
 	struct gdb_conn *conn = gdb_conn_new(&f->target);
 
@@ -328,7 +328,7 @@ struct gdb_conn *fake_connect(struct fake *f)
 
 /* --- packets -------------------------------------------------------------------- */
 
-void frame(const char *payload, size_t len, char *out, size_t size)
+void rsp_frame(const char *payload, size_t len, char *out, size_t size)
 {
 	uint8_t sum = 0;
 
@@ -340,43 +340,43 @@ void frame(const char *payload, size_t len, char *out, size_t size)
 	snprintf(out + 1 + len, size - 1 - len, "#%02x", sum);
 }
 
-bool feed_str(struct gdb_conn *conn, const char *s)
+bool rsp_feed_str(struct gdb_conn *conn, const char *s)
 {
 	return gdb_conn_feed(conn, s, strlen(s));
 }
 
-bool feed_packet_len(struct gdb_conn *conn, const char *payload, size_t len)
+bool rsp_feed_packet_len(struct gdb_conn *conn, const char *payload, size_t len)
 {
 	size_t size = len + 8;
 	char *buf = malloc(size);
 
 	cr_assert(buf);
-	frame(payload, len, buf, size);
+	rsp_frame(payload, len, buf, size);
 	bool ret = gdb_conn_feed(conn, buf, len + 4);
 	free(buf);
 	return ret;
 }
 
-bool feed_packet(struct gdb_conn *conn, const char *payload)
+bool rsp_feed_packet(struct gdb_conn *conn, const char *payload)
 {
-	return feed_packet_len(conn, payload, strlen(payload));
+	return rsp_feed_packet_len(conn, payload, strlen(payload));
 }
 
-const char *fake_output(const struct fake *f)
+const char *gdbfake_output(const struct fake *f)
 {
 	return f->out;
 }
 
-void fake_clear(struct fake *f)
+void gdbfake_clear(struct fake *f)
 {
 	f->out_len = 0;
 	f->out[0] = '\0';
 }
 
-void expect_output(struct fake *f, const char *expected)
+void rsp_expect_output(struct fake *f, const char *expected)
 {
 	cr_assert_str_eq(f->out, expected);
-	fake_clear(f);
+	gdbfake_clear(f);
 }
 
 static void expect_framed(struct fake *f, const char *prefix, const char *payload)
@@ -386,23 +386,23 @@ static void expect_framed(struct fake *f, const char *prefix, const char *payloa
 
 	cr_assert(want);
 	strcpy(want, prefix);
-	frame(payload, strlen(payload), want + strlen(prefix), size - strlen(prefix));
+	rsp_frame(payload, strlen(payload), want + strlen(prefix), size - strlen(prefix));
 	cr_assert_str_eq(f->out, want);
 	free(want);
-	fake_clear(f);
+	gdbfake_clear(f);
 }
 
-void expect_reply(struct fake *f, const char *payload)
+void rsp_expect_reply(struct fake *f, const char *payload)
 {
 	expect_framed(f, "+", payload);
 }
 
-void expect_packet(struct fake *f, const char *payload)
+void rsp_expect_packet(struct fake *f, const char *payload)
 {
 	expect_framed(f, "", payload);
 }
 
-char *hex_text(const char *text, char *out)
+char *rsp_hex_text(const char *text, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t n = 0;

@@ -57,36 +57,36 @@ struct fake {
 };
 
 /* Set up a fake with `ncpus` vCPUs; stop_fd is an eventfd. */
-void fake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int ncpus);
-void fake_fini(struct fake *f);
+void gdbfake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int ncpus);
+void gdbfake_fini(struct fake *f);
 /* gdb_conn_new() on the fake; asserts it succeeded. */
-struct gdb_conn *fake_connect(struct fake *f);
+struct gdb_conn *gdbfake_connect(struct fake *f);
 
 /* "$payload#cs" into out. */
-void frame(const char *payload, size_t len, char *out, size_t size);
+void rsp_frame(const char *payload, size_t len, char *out, size_t size);
 /* Feed a string, or a framed packet, to the stub. */
-bool feed_str(struct gdb_conn *conn, const char *s);
-bool feed_packet(struct gdb_conn *conn, const char *payload);
-bool feed_packet_len(struct gdb_conn *conn, const char *payload, size_t len);
+bool rsp_feed_str(struct gdb_conn *conn, const char *s);
+bool rsp_feed_packet(struct gdb_conn *conn, const char *payload);
+bool rsp_feed_packet_len(struct gdb_conn *conn, const char *payload, size_t len);
 
 /* Everything written so far (NUL-terminated), and forgetting it. */
-const char *fake_output(const struct fake *f);
-void fake_clear(struct fake *f);
+const char *gdbfake_output(const struct fake *f);
+void gdbfake_clear(struct fake *f);
 /* Assert the output is exactly `expected`, then clear it. */
-void expect_output(struct fake *f, const char *expected);
+void rsp_expect_output(struct fake *f, const char *expected);
 /* Assert the output is exactly "+$payload#cs" (ack + reply), then clear. */
-void expect_reply(struct fake *f, const char *payload);
-/* Like expect_reply, without the ack (no-ack mode or an async reply). */
-void expect_packet(struct fake *f, const char *payload);
+void rsp_expect_reply(struct fake *f, const char *payload);
+/* Like rsp_expect_reply, without the ack (no-ack mode or an async reply). */
+void rsp_expect_packet(struct fake *f, const char *payload);
 
 /* Hex text of `text` into out (2*strlen+1 bytes). */
-char *hex_text(const char *text, char *out);
+char *rsp_hex_text(const char *text, char *out);
 
 /* Queue a stop the server will pick up from stop_fd. */
-void fake_queue_stop(struct fake *f, const struct gdb_stop *stop);
+void gdbfake_queue_stop(struct fake *f, const struct gdb_stop *stop);
 /* Read a counter the server thread updates. */
-int fake_count(const int *counter);
+int gdbfake_count(const int *counter);
 /* Wait up to 5 s for *counter >= value; returns whether it got there. */
-bool fake_wait_count(const int *counter, int value);
+bool gdbfake_wait_count(const int *counter, int value);
 
 #endif

@@ -49,7 +49,7 @@ static struct session *session_start(enum gdb_arch arch, const char *xml_arch)
 	char err[256];
 
 	cr_assert(s);
-	fake_init(&s->f, arch, xml_arch, 2);
+	gdbfake_init(&s->f, arch, xml_arch, 2);
 	s->f.simulate = true;
 	s->listen_fd = gdb_listen("0", &s->port, err, sizeof(err));
 	cr_assert(s->listen_fd >= 0, "gdb_listen: %s", err);
@@ -72,7 +72,7 @@ static void session_free(struct session *s)
 {
 	close(s->quit_fd);
 	close(s->listen_fd);
-	fake_fini(&s->f);
+	gdbfake_fini(&s->f);
 	free(s);
 }
 
@@ -266,7 +266,8 @@ Test(gdbstub_gdb, i386_registers_disassembly_step_break_watch, .timeout = 120)
 	cr_assert(bp_logged(&s->f, true, GDB_BP_SOFTWARE, 0x1010, 1));
 	assert_has(o.out, "Thread 1 hit Breakpoint 1, ");
 	cr_assert(bp_logged(&s->f, true, GDB_WP_WRITE, 0x2000, 4));
-	assert_has(o.out, "Thread 1 hit Hardware watchpoint 2: *(int*)0x2000\n\nOld value = 0\nNew value = 1\n");
+	assert_has(o.out, "Thread 1 hit Hardware watchpoint 2: *(int*)0x2000\n\n"
+			  "Old value = 0\nNew value = 1\n");
 	assert_has(o.out, "Thread 2 (vCPU 1 (fake))");
 	assert_has(o.log, "hello, world\n"); /* target output goes to stderr */
 	assert_has(o.out, "[Inferior 1 (Remote target) detached]");
@@ -344,7 +345,7 @@ Test(gdbstub_gdb, ctrl_c_interrupts_a_running_guest, .timeout = 120)
 
 	/* No breakpoints: the fake runs until interrupted. */
 	struct gdb_run run = gdb_start(s, cmds);
-	cr_assert(fake_wait_count(&s->f.resumes, 1), "gdb never resumed the target");
+	cr_assert(gdbfake_wait_count(&s->f.resumes, 1), "gdb never resumed the target");
 	kill(run.pid, SIGINT); /* reaches timeout(1), which passes it to gdb */
 	struct gdb_output o = gdb_finish(run);
 	session_stop_thread(s);

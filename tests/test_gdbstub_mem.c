@@ -14,14 +14,14 @@ static struct gdb_conn *conn;
 
 static void setup(void)
 {
-	fake_init(&f, GDB_ARCH_I386, "i386", 2);
-	conn = fake_connect(&f);
+	gdbfake_init(&f, GDB_ARCH_I386, "i386", 2);
+	conn = gdbfake_connect(&f);
 }
 
 static void teardown(void)
 {
 	gdb_conn_free(conn);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 TestSuite(gdbstub_mem, .init = setup, .fini = teardown);
@@ -31,12 +31,12 @@ Test(gdbstub_mem, m_reads_hex)
 	static const uint8_t bytes[] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x7d };
 
 	memcpy(f.mem + 0x100, bytes, sizeof(bytes));
-	feed_packet(conn, "m100,6");
-	expect_reply(&f, "deadbeef007d");
-	feed_packet(conn, "m0100,1"); /* leading zeros */
-	expect_reply(&f, "de");
-	feed_packet(conn, "M100,1:AB"); /* upper-case hex accepted */
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "m100,6");
+	rsp_expect_reply(&f, "deadbeef007d");
+	rsp_feed_packet(conn, "m0100,1"); /* leading zeros */
+	rsp_expect_reply(&f, "de");
+	rsp_feed_packet(conn, "M100,1:AB"); /* upper-case hex accepted */
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.mem[0x100], 0xab);
 }
 
@@ -45,30 +45,30 @@ Test(gdbstub_mem, m_returns_the_readable_start)
 	f.mem[FAKE_MEM_SIZE - 2] = 0x12;
 	f.mem[FAKE_MEM_SIZE - 1] = 0x34;
 	/* The last two bytes of RAM, then unmapped memory: a short reply. */
-	feed_packet(conn, "mfffe,4");
-	expect_reply(&f, "1234");
-	feed_packet(conn, "m10000,4");
-	expect_reply(&f, "E03");
-	feed_packet(conn, "mffffffffffffffff,1");
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "mfffe,4");
+	rsp_expect_reply(&f, "1234");
+	rsp_feed_packet(conn, "m10000,4");
+	rsp_expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "mffffffffffffffff,1");
+	rsp_expect_reply(&f, "E03");
 }
 
 Test(gdbstub_mem, m_bad_arguments)
 {
-	feed_packet(conn, "m100");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "m,4");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "m100,");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "m100,4x");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "mffffffffffffffff,2"); /* wraps past 2^64 */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "m0,2001"); /* reply would not fit a packet */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "m0,0");
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, "m100");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "m,4");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "m100,");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "m100,4x");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "mffffffffffffffff,2"); /* wraps past 2^64 */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "m0,2001"); /* reply would not fit a packet */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "m0,0");
+	rsp_expect_reply(&f, "");
 }
 
 Test(gdbstub_mem, m_largest_read)
@@ -76,33 +76,33 @@ Test(gdbstub_mem, m_largest_read)
 	char packet[32];
 
 	snprintf(packet, sizeof(packet), "m0,%x", GDB_PACKET_SIZE / 2);
-	feed_packet(conn, packet);
-	const char *out = fake_output(&f);
+	rsp_feed_packet(conn, packet);
+	const char *out = gdbfake_output(&f);
 	cr_assert_eq(strlen(out), 1 + 1 + GDB_PACKET_SIZE + 3);
 }
 
 Test(gdbstub_mem, M_writes_hex)
 {
-	feed_packet(conn, "M200,3:0a0b0c");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "M200,3:0a0b0c");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.mem[0x200], 0x0a);
 	cr_assert_eq(f.mem[0x202], 0x0c);
-	feed_packet(conn, "M200,0:");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "M200,0:");
+	rsp_expect_reply(&f, "OK");
 }
 
 Test(gdbstub_mem, M_errors)
 {
-	feed_packet(conn, "M200,3:0a0b"); /* fewer bytes than said */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "M200,1:0a0b"); /* more */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "M200,1:0g");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "M200,1");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "M10000,1:00"); /* unmapped */
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "M200,3:0a0b"); /* fewer bytes than said */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "M200,1:0a0b"); /* more */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "M200,1:0g");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "M200,1");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "M10000,1:00"); /* unmapped */
+	rsp_expect_reply(&f, "E03");
 	cr_assert_eq(f.mem[0x200], 0);
 }
 
@@ -111,8 +111,8 @@ Test(gdbstub_mem, X_unescapes_binary_data)
 	/* '}' '#' '$' '*' escaped as '}' + (byte ^ 0x20); NUL and 0x03 raw. */
 	static const char packet[] = "X300,6:}]}\x03}\x04}\x0a\x00\x03";
 
-	feed_packet_len(conn, packet, sizeof(packet) - 1);
-	expect_reply(&f, "OK");
+	rsp_feed_packet_len(conn, packet, sizeof(packet) - 1);
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.mem[0x300], '}');
 	cr_assert_eq(f.mem[0x301], '#');
 	cr_assert_eq(f.mem[0x302], '$');
@@ -123,51 +123,51 @@ Test(gdbstub_mem, X_unescapes_binary_data)
 
 Test(gdbstub_mem, X_zero_length_is_a_probe)
 {
-	feed_packet(conn, "X0,0:");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "X0,0:");
+	rsp_expect_reply(&f, "OK");
 	/* Even for an unmapped address: nothing is written. */
-	feed_packet(conn, "Xffffff00,0:");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Xffffff00,0:");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.mem_writes, 0);
 }
 
 Test(gdbstub_mem, X_errors)
 {
-	feed_packet(conn, "X300,2:a"); /* fewer bytes than said */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "X300,1:ab"); /* more */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "X300,1:}"); /* dangling escape */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "X300,1");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "X10000,1:a"); /* unmapped */
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "X300,2:a"); /* fewer bytes than said */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "X300,1:ab"); /* more */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "X300,1:}"); /* dangling escape */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "X300,1");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "X10000,1:a"); /* unmapped */
+	rsp_expect_reply(&f, "E03");
 	cr_assert_eq(f.mem[0x300], 0);
 }
 
 Test(gdbstub_mem, memory_follows_Hg)
 {
-	feed_packet(conn, "Hg2");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "m0,1");
-	expect_reply(&f, "00");
+	rsp_feed_packet(conn, "Hg2");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "m0,1");
+	rsp_expect_reply(&f, "00");
 }
 
 Test(gdbstub_mem, Z_and_z_call_the_target)
 {
-	feed_packet(conn, "Z0,1010,1");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "Z1,2020,1");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "Z2,3000,4");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "Z3,3004,2");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "Z4,3008,8");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "z2,3000,4");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z0,1010,1");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z1,2020,1");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z2,3000,4");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z3,3004,2");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z4,3008,8");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "z2,3000,4");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.bp_count, 6);
 	cr_assert(f.bp_log[0].insert && f.bp_log[0].type == GDB_BP_SOFTWARE &&
 		  f.bp_log[0].addr == 0x1010 && f.bp_log[0].len == 1);
@@ -181,31 +181,31 @@ Test(gdbstub_mem, Z_and_z_call_the_target)
 
 Test(gdbstub_mem, Z_conditions_are_ignored)
 {
-	feed_packet(conn, "Z0,1010,1;X3,220027");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Z0,1010,1;X3,220027");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.bp_count, 1);
 }
 
 Test(gdbstub_mem, Z_unknown_type_is_unsupported)
 {
-	feed_packet(conn, "Z5,1010,1");
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, "Z5,1010,1");
+	rsp_expect_reply(&f, "");
 	cr_assert_eq(f.bp_count, 0);
 }
 
 Test(gdbstub_mem, Z_errors)
 {
-	feed_packet(conn, "Z0,1010");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Z0");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Z0,xyz,1");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Z0,1010,1junk");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Z0,1010");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Z0");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Z0,xyz,1");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Z0,1010,1junk");
+	rsp_expect_reply(&f, "E01");
 	f.fail_bp = true;
-	feed_packet(conn, "Z0,1010,1");
-	expect_reply(&f, "E03");
-	feed_packet(conn, "z0,1010,1");
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "Z0,1010,1");
+	rsp_expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "z0,1010,1");
+	rsp_expect_reply(&f, "E03");
 }

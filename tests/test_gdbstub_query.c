@@ -15,14 +15,14 @@ static struct gdb_conn *conn;
 
 static void setup(void)
 {
-	fake_init(&f, GDB_ARCH_AMD64, "i386:x86-64", 3);
-	conn = fake_connect(&f);
+	gdbfake_init(&f, GDB_ARCH_AMD64, "i386:x86-64", 3);
+	conn = gdbfake_connect(&f);
 }
 
 static void teardown(void)
 {
 	gdb_conn_free(conn);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 TestSuite(gdbstub_query, .init = setup, .fini = teardown);
@@ -31,63 +31,63 @@ static void send_rcmd(const char *cmd)
 {
 	char packet[512] = "qRcmd,";
 
-	hex_text(cmd, packet + strlen(packet));
-	feed_packet(conn, packet);
+	rsp_hex_text(cmd, packet + strlen(packet));
+	rsp_feed_packet(conn, packet);
 }
 
 Test(gdbstub_query, qsupported)
 {
-	feed_packet(conn, "qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;"
+	rsp_feed_packet(conn, "qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;"
 			  "fork-events+;vContSupported+;xmlRegisters=i386");
-	expect_output(&f, "+$PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
+	rsp_expect_output(&f, "+$PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
 			  "swbreak+;hwbreak+;vContSupported+#ba");
-	feed_packet(conn, "qSupported");
-	expect_reply(&f, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
+	rsp_feed_packet(conn, "qSupported");
+	rsp_expect_reply(&f, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
 			 "swbreak+;hwbreak+;vContSupported+");
-	feed_packet(conn, "qSupportedX");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qSupportedX");
+	rsp_expect_reply(&f, "E01");
 }
 
 Test(gdbstub_query, thread_list)
 {
-	feed_packet(conn, "qfThreadInfo");
-	expect_reply(&f, "m1,2,3");
-	feed_packet(conn, "qsThreadInfo");
-	expect_reply(&f, "l");
+	rsp_feed_packet(conn, "qfThreadInfo");
+	rsp_expect_reply(&f, "m1,2,3");
+	rsp_feed_packet(conn, "qsThreadInfo");
+	rsp_expect_reply(&f, "l");
 }
 
 Test(gdbstub_query, thread_list_hex_ids)
 {
 	struct fake big;
 
-	fake_init(&big, GDB_ARCH_I386, "i386", 17);
-	struct gdb_conn *c = fake_connect(&big);
-	feed_packet(c, "qfThreadInfo");
-	expect_reply(&big, "m1,2,3,4,5,6,7,8,9,a,b,c,d,e,f,10,11");
+	gdbfake_init(&big, GDB_ARCH_I386, "i386", 17);
+	struct gdb_conn *c = gdbfake_connect(&big);
+	rsp_feed_packet(c, "qfThreadInfo");
+	rsp_expect_reply(&big, "m1,2,3,4,5,6,7,8,9,a,b,c,d,e,f,10,11");
 	gdb_conn_free(c);
-	fake_fini(&big);
+	gdbfake_fini(&big);
 }
 
 Test(gdbstub_query, current_thread)
 {
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC1");
-	feed_packet(conn, "qCRC:0,4"); /* not qC */
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC1");
+	rsp_feed_packet(conn, "qCRC:0,4"); /* not qC */
+	rsp_expect_reply(&f, "");
 }
 
 Test(gdbstub_query, thread_extra_info)
 {
 	char want[64];
 
-	feed_packet(conn, "qThreadExtraInfo,2");
-	expect_reply(&f, hex_text("vCPU 1 (fake)", want));
-	feed_packet(conn, "qThreadExtraInfo,4");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qThreadExtraInfo,0");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qThreadExtraInfo,");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qThreadExtraInfo,2");
+	rsp_expect_reply(&f, rsp_hex_text("vCPU 1 (fake)", want));
+	rsp_feed_packet(conn, "qThreadExtraInfo,4");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qThreadExtraInfo,0");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qThreadExtraInfo,");
+	rsp_expect_reply(&f, "E01");
 }
 
 Test(gdbstub_query, thread_extra_info_default_text)
@@ -95,28 +95,28 @@ Test(gdbstub_query, thread_extra_info_default_text)
 	char want[64];
 
 	f.target.thread_info = NULL;
-	feed_packet(conn, "qThreadExtraInfo,3");
-	expect_reply(&f, hex_text("vCPU 2", want));
+	rsp_feed_packet(conn, "qThreadExtraInfo,3");
+	rsp_expect_reply(&f, rsp_hex_text("vCPU 2", want));
 }
 
 Test(gdbstub_query, attached_symbol_and_unsupported)
 {
-	feed_packet(conn, "qAttached");
-	expect_reply(&f, "0");
-	feed_packet(conn, "qAttached:1");
-	expect_reply(&f, "0");
-	feed_packet(conn, "qSymbol::");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "qOffsets");
-	expect_reply(&f, "");
-	feed_packet(conn, "qTStatus");
-	expect_reply(&f, "");
-	feed_packet(conn, "vMustReplyEmpty");
-	expect_reply(&f, "");
-	feed_packet(conn, "vKill;1");
-	expect_reply(&f, "");
-	feed_packet(conn, "");
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, "qAttached");
+	rsp_expect_reply(&f, "0");
+	rsp_feed_packet(conn, "qAttached:1");
+	rsp_expect_reply(&f, "0");
+	rsp_feed_packet(conn, "qSymbol::");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "qOffsets");
+	rsp_expect_reply(&f, "");
+	rsp_feed_packet(conn, "qTStatus");
+	rsp_expect_reply(&f, "");
+	rsp_feed_packet(conn, "vMustReplyEmpty");
+	rsp_expect_reply(&f, "");
+	rsp_feed_packet(conn, "vKill;1");
+	rsp_expect_reply(&f, "");
+	rsp_feed_packet(conn, "");
+	rsp_expect_reply(&f, "");
 }
 
 Test(gdbstub_query, monitor_command_output_then_ok)
@@ -127,14 +127,14 @@ Test(gdbstub_query, monitor_command_output_then_ok)
 	send_rcmd("hello");
 	cr_assert_str_eq(f.last_monitor, "hello");
 	/* "+" then "$O<hex>#cs" then "$OK#9a". */
-	snprintf(want, sizeof(want), "O%s", hex_text("hello, world\n", hex));
-	const char *out = fake_output(&f);
+	snprintf(want, sizeof(want), "O%s", rsp_hex_text("hello, world\n", hex));
+	const char *out = gdbfake_output(&f);
 	cr_assert_eq(out[0], '+');
 	cr_assert(strncmp(out + 2, want, strlen(want)) == 0, "%s", out);
 	cr_assert(strcmp(out + strlen(out) - strlen("$OK#9a"), "$OK#9a") == 0, "%s", out);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	send_rcmd("quiet");
-	expect_reply(&f, "OK");
+	rsp_expect_reply(&f, "OK");
 }
 
 Test(gdbstub_query, unknown_monitor_command_shows_text_then_error)
@@ -144,17 +144,17 @@ Test(gdbstub_query, unknown_monitor_command_shows_text_then_error)
 	char framed[300];
 
 	send_rcmd("bogus");
-	snprintf(want, sizeof(want), "O%s", hex_text("unknown command: bogus\n", hex));
-	frame(want, strlen(want), framed, sizeof(framed));
+	snprintf(want, sizeof(want), "O%s", rsp_hex_text("unknown command: bogus\n", hex));
+	rsp_frame(want, strlen(want), framed, sizeof(framed));
 	char expected[400];
 	snprintf(expected, sizeof(expected), "+%s$E01#a6", framed);
-	expect_output(&f, expected);
+	rsp_expect_output(&f, expected);
 }
 
 Test(gdbstub_query, large_monitor_output_is_split)
 {
 	send_rcmd("big");
-	const char *out = fake_output(&f);
+	const char *out = gdbfake_output(&f);
 	int packets = 0;
 	size_t text = 0;
 
@@ -172,11 +172,11 @@ Test(gdbstub_query, large_monitor_output_is_split)
 
 Test(gdbstub_query, monitor_bad_hex_or_no_monitor)
 {
-	feed_packet(conn, "qRcmd,6");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qRcmd,zz");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qRcmd,6");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qRcmd,zz");
+	rsp_expect_reply(&f, "E01");
 	f.target.monitor = NULL;
 	send_rcmd("hello");
-	expect_reply(&f, "E01");
+	rsp_expect_reply(&f, "E01");
 }

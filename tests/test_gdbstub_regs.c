@@ -41,14 +41,14 @@ static struct gdb_conn *conn;
 
 static void start(enum gdb_arch arch, const char *xml_arch)
 {
-	fake_init(&f, arch, xml_arch, 2);
-	conn = fake_connect(&f);
+	gdbfake_init(&f, arch, xml_arch, 2);
+	conn = gdbfake_connect(&f);
 }
 
 static void stop(void)
 {
 	gdb_conn_free(conn);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 /* The reply payload of the output "+$payload#cs", copied into buf. */
@@ -87,8 +87,8 @@ Test(gdbstub_regs, i386_g_layout)
 
 	start(GDB_ARCH_I386, "i386");
 	set_sample_regs(&f.regs[0]);
-	feed_packet(conn, "g");
-	const char *g = payload_of(fake_output(&f), buf, sizeof(buf));
+	rsp_feed_packet(conn, "g");
+	const char *g = payload_of(gdbfake_output(&f), buf, sizeof(buf));
 
 	cr_assert_eq(strlen(g), 2 * I386_G_BYTES);
 	/* eax ecx edx ebx esp ebp esi edi: gpr[0] [2] [3] [1] [7] [6] [4] [5],
@@ -114,8 +114,8 @@ Test(gdbstub_regs, amd64_g_layout)
 
 	start(GDB_ARCH_AMD64, "i386:x86-64");
 	set_sample_regs(&f.regs[0]);
-	feed_packet(conn, "g");
-	const char *g = payload_of(fake_output(&f), buf, sizeof(buf));
+	rsp_feed_packet(conn, "g");
+	const char *g = payload_of(gdbfake_output(&f), buf, sizeof(buf));
 
 	cr_assert_eq(strlen(g), 2 * AMD64_G_BYTES);
 	cr_assert(strncmp(g, "11111111a0a0a0a0" "22222222a0a0a0a0", 32) == 0, "%s", g);
@@ -134,8 +134,8 @@ Test(gdbstub_regs, g_fails_when_target_fails)
 {
 	start(GDB_ARCH_I386, "i386");
 	f.fail_regs = true;
-	feed_packet(conn, "g");
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "g");
+	rsp_expect_reply(&f, "E03");
 	stop();
 }
 
@@ -143,24 +143,24 @@ Test(gdbstub_regs, p_reads_by_target_xml_number)
 {
 	start(GDB_ARCH_I386, "i386");
 	set_sample_regs(&f.regs[0]);
-	feed_packet(conn, "p3"); /* ebx */
-	expect_reply(&f, "22222222");
-	feed_packet(conn, "p8"); /* eip */
-	expect_reply(&f, "78563412");
-	feed_packet(conn, "p2b"); /* cr0 = 43 */
-	expect_reply(&f, "11000080");
-	feed_packet(conn, "p2f"); /* efer, the last */
-	expect_reply(&f, "00050000");
-	feed_packet(conn, "p30"); /* one past the last */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "p");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "pxyz");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "p1,");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "pffffffffffffffffff"); /* more than 64 bits */
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "p3"); /* ebx */
+	rsp_expect_reply(&f, "22222222");
+	rsp_feed_packet(conn, "p8"); /* eip */
+	rsp_expect_reply(&f, "78563412");
+	rsp_feed_packet(conn, "p2b"); /* cr0 = 43 */
+	rsp_expect_reply(&f, "11000080");
+	rsp_feed_packet(conn, "p2f"); /* efer, the last */
+	rsp_expect_reply(&f, "00050000");
+	rsp_feed_packet(conn, "p30"); /* one past the last */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "p");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "pxyz");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "p1,");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "pffffffffffffffffff"); /* more than 64 bits */
+	rsp_expect_reply(&f, "E01");
 	stop();
 }
 
@@ -168,16 +168,16 @@ Test(gdbstub_regs, p_amd64_numbers)
 {
 	start(GDB_ARCH_AMD64, "i386:x86-64");
 	set_sample_regs(&f.regs[0]);
-	feed_packet(conn, "p10"); /* rip = 16 */
-	expect_reply(&f, "78563412ffffffff");
-	feed_packet(conn, "p11"); /* eflags = 17 */
-	expect_reply(&f, "46020000");
-	feed_packet(conn, "p3b"); /* cr0 = 59 */
-	expect_reply(&f, "1100008000000000");
-	feed_packet(conn, "p37"); /* xmm15 = 55 */
-	expect_reply(&f, "00000000000000000000000000000000");
-	feed_packet(conn, "p40");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "p10"); /* rip = 16 */
+	rsp_expect_reply(&f, "78563412ffffffff");
+	rsp_feed_packet(conn, "p11"); /* eflags = 17 */
+	rsp_expect_reply(&f, "46020000");
+	rsp_feed_packet(conn, "p3b"); /* cr0 = 59 */
+	rsp_expect_reply(&f, "1100008000000000");
+	rsp_feed_packet(conn, "p37"); /* xmm15 = 55 */
+	rsp_expect_reply(&f, "00000000000000000000000000000000");
+	rsp_feed_packet(conn, "p40");
+	rsp_expect_reply(&f, "E01");
 	stop();
 }
 
@@ -185,15 +185,15 @@ Test(gdbstub_regs, P_writes_one_register)
 {
 	start(GDB_ARCH_I386, "i386");
 	f.regs[0].gpr[GDB_RCX] = 0xdeadbeef00000000ull;
-	feed_packet(conn, "P1=44332211"); /* ecx */
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "P1=44332211"); /* ecx */
+	rsp_expect_reply(&f, "OK");
 	/* The low half is replaced, the upper half kept. */
 	cr_assert_eq(f.regs[0].gpr[GDB_RCX], 0xdeadbeef11223344ull);
-	feed_packet(conn, "P8=00100000"); /* eip */
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "P8=00100000"); /* eip */
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.regs[0].rip, 0x1000);
-	feed_packet(conn, "P10=0102030405060708090a"); /* st0 = 16 */
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "P10=0102030405060708090a"); /* st0 = 16 */
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.regs[0].st[0][9], 0x0a);
 	stop();
 }
@@ -201,19 +201,19 @@ Test(gdbstub_regs, P_writes_one_register)
 Test(gdbstub_regs, P_errors)
 {
 	start(GDB_ARCH_I386, "i386");
-	feed_packet(conn, "P1=4433"); /* too short */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "P1=4433221100"); /* too long */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "P1=zz332211"); /* not hex */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "P30=00000000"); /* no such register */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "P1");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "P1=4433"); /* too short */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "P1=4433221100"); /* too long */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "P1=zz332211"); /* not hex */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "P30=00000000"); /* no such register */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "P1");
+	rsp_expect_reply(&f, "E01");
 	f.fail_regs = true;
-	feed_packet(conn, "P1=44332211");
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "P1=44332211");
+	rsp_expect_reply(&f, "E03");
 	cr_assert_eq(f.regs_writes, 0);
 	stop();
 }
@@ -226,12 +226,12 @@ Test(gdbstub_regs, G_round_trip)
 	start(GDB_ARCH_AMD64, "i386:x86-64");
 	set_sample_regs(&f.regs[0]);
 	struct gdb_regs saved = f.regs[0];
-	feed_packet(conn, "g");
-	snprintf(packet, sizeof(packet), "G%s", payload_of(fake_output(&f), buf, sizeof(buf)));
-	fake_clear(&f);
+	rsp_feed_packet(conn, "g");
+	snprintf(packet, sizeof(packet), "G%s", payload_of(gdbfake_output(&f), buf, sizeof(buf)));
+	gdbfake_clear(&f);
 	memset(&f.regs[0], 0, sizeof(f.regs[0]));
-	feed_packet(conn, packet);
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "OK");
 	cr_assert(memcmp(&f.regs[0], &saved, sizeof(saved)) == 0);
 	stop();
 }
@@ -244,21 +244,21 @@ Test(gdbstub_regs, G_wrong_length_or_bad_hex)
 	packet[0] = 'G';
 	memset(packet + 1, '0', 2 * I386_G_BYTES);
 	packet[1 + 2 * I386_G_BYTES] = '\0';
-	feed_packet(conn, packet);
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "OK");
 	packet[2 * I386_G_BYTES] = '\0'; /* one digit short */
-	feed_packet(conn, packet);
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "E01");
 	packet[2 * I386_G_BYTES - 1] = '\0'; /* one byte short */
-	feed_packet(conn, packet);
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "E01");
 	memset(packet + 1, '0', 2 * I386_G_BYTES);
 	packet[5] = 'x';
 	packet[1 + 2 * I386_G_BYTES] = '\0';
-	feed_packet(conn, packet);
-	expect_reply(&f, "E01");
-	feed_packet(conn, "G");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "G");
+	rsp_expect_reply(&f, "E01");
 	stop();
 }
 
@@ -266,12 +266,12 @@ Test(gdbstub_regs, registers_follow_Hg)
 {
 	start(GDB_ARCH_I386, "i386");
 	f.regs[1].gpr[GDB_RAX] = 0x2;
-	feed_packet(conn, "Hg2");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "p0");
-	expect_reply(&f, "02000000");
-	feed_packet(conn, "P0=03000000");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Hg2");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "p0");
+	rsp_expect_reply(&f, "02000000");
+	rsp_feed_packet(conn, "P0=03000000");
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.regs[1].gpr[GDB_RAX], 3);
 	cr_assert_eq(f.regs[0].gpr[GDB_RAX], 0);
 	stop();
@@ -322,7 +322,8 @@ Test(gdbstub_regs, target_xml_i386)
 	cr_assert_not_null(strstr(xml, "<reg name=\"eax\" bitsize=\"32\" type=\"int32\"/>\n"));
 	cr_assert_not_null(strstr(xml, "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\"/>\n"));
 	cr_assert_not_null(strstr(xml, "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>\n"));
-	cr_assert_not_null(strstr(xml, "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"));
+	cr_assert_not_null(strstr(xml, "<reg name=\"fop\" bitsize=\"32\" type=\"int\" "
+				       "group=\"float\"/>\n"));
 	cr_assert_not_null(strstr(xml, "<feature name=\"org.gnu.gdb.i386.sse\">\n"));
 	cr_assert_not_null(strstr(xml, "<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\"/>\n"));
 	cr_assert_not_null(strstr(xml, "<flags id=\"i386_eflags\" size=\"4\">\n"));
@@ -385,9 +386,9 @@ static char *read_xml_by_qxfer(size_t chunk)
 	cr_assert(xml);
 	for (;;) {
 		snprintf(packet, sizeof(packet), "qXfer:features:read:target.xml:%zx,%zx", len, chunk);
-		fake_clear(&f);
-		feed_packet(conn, packet);
-		const char *out = fake_output(&f);
+		gdbfake_clear(&f);
+		rsp_feed_packet(conn, packet);
+		const char *out = gdbfake_output(&f);
 		cr_assert(strncmp(out, "+$", 2) == 0);
 		char kind = out[2];
 		cr_assert(kind == 'm' || kind == 'l', "%s", out);
@@ -430,25 +431,25 @@ Test(gdbstub_regs, qxfer_edges)
 	start(GDB_ARCH_I386, "i386");
 	size_t len = gdb_target_xml(GDB_ARCH_I386, "i386", NULL, 0);
 	snprintf(packet, sizeof(packet), "qXfer:features:read:target.xml:%zx,10", len);
-	feed_packet(conn, packet);
-	expect_reply(&f, "l"); /* at the end: nothing more */
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "l"); /* at the end: nothing more */
 	snprintf(packet, sizeof(packet), "qXfer:features:read:target.xml:%zx,10", len + 100);
-	feed_packet(conn, packet);
-	expect_reply(&f, "l");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "l");
 	snprintf(packet, sizeof(packet), "qXfer:features:read:target.xml:%zx,10", len - 3);
-	feed_packet(conn, packet);
-	expect_reply(&f, "lt>\n");
-	feed_packet(conn, "qXfer:features:read:target.xml:0,5");
-	expect_reply(&f, "m<?xml");
-	feed_packet(conn, "qXfer:features:read:other.xml:0,5");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qXfer:features:read:target.xml:0");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qXfer:features:read:target.xml:0,0");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qXfer:features:read:target.xml:zz,5");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qXfer:memory-map:read::0,5"); /* not supported */
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_reply(&f, "lt>\n");
+	rsp_feed_packet(conn, "qXfer:features:read:target.xml:0,5");
+	rsp_expect_reply(&f, "m<?xml");
+	rsp_feed_packet(conn, "qXfer:features:read:other.xml:0,5");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qXfer:features:read:target.xml:0");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qXfer:features:read:target.xml:0,0");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qXfer:features:read:target.xml:zz,5");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qXfer:memory-map:read::0,5"); /* not supported */
+	rsp_expect_reply(&f, "");
 	stop();
 }

@@ -15,14 +15,14 @@ static struct gdb_conn *conn;
 
 static void setup(void)
 {
-	fake_init(&f, GDB_ARCH_I386, "i386", NCPUS);
-	conn = fake_connect(&f);
+	gdbfake_init(&f, GDB_ARCH_I386, "i386", NCPUS);
+	conn = gdbfake_connect(&f);
 }
 
 static void teardown(void)
 {
 	gdb_conn_free(conn);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 TestSuite(gdbstub_resume, .init = setup, .fini = teardown);
@@ -39,8 +39,8 @@ static void resume_with(const char *packet)
 {
 	int before = f.resumes;
 
-	feed_packet(conn, packet);
-	expect_output(&f, "+");
+	rsp_feed_packet(conn, packet);
+	rsp_expect_output(&f, "+");
 	cr_assert_eq(f.resumes, before + 1, "%s did not resume", packet);
 	cr_assert(gdb_conn_running(conn));
 }
@@ -58,8 +58,8 @@ static void stop_with(int cpu, int signal, enum gdb_stop_reason reason, uint64_t
 
 Test(gdbstub_resume, initial_stop_reply)
 {
-	feed_packet(conn, "?");
-	expect_reply(&f, "T05thread:1;");
+	rsp_feed_packet(conn, "?");
+	rsp_expect_reply(&f, "T05thread:1;");
 	cr_assert_not(gdb_conn_running(conn));
 }
 
@@ -68,10 +68,10 @@ Test(gdbstub_resume, continue_all_then_stop_reply)
 	resume_with("c");
 	expect_actions(C, C, C);
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	expect_output(&f, "$T05thread:1;#d7");
+	rsp_expect_output(&f, "$T05thread:1;#d7");
 	cr_assert_not(gdb_conn_running(conn));
-	feed_packet(conn, "?"); /* repeats the last stop */
-	expect_reply(&f, "T05thread:1;");
+	rsp_feed_packet(conn, "?"); /* repeats the last stop */
+	rsp_expect_reply(&f, "T05thread:1;");
 }
 
 Test(gdbstub_resume, step_steps_the_current_thread_others_continue)
@@ -79,9 +79,9 @@ Test(gdbstub_resume, step_steps_the_current_thread_others_continue)
 	resume_with("s");
 	expect_actions(S, C, C);
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
-	feed_packet(conn, "Hg2");
-	feed_packet(conn, "s");
+	gdbfake_clear(&f);
+	rsp_feed_packet(conn, "Hg2");
+	rsp_feed_packet(conn, "s");
 	expect_actions(C, S, C);
 }
 
@@ -92,7 +92,7 @@ Test(gdbstub_resume, continue_and_step_at_an_address)
 	cr_assert_eq(f.regs[0].rip, 0x1234);
 	cr_assert_eq(f.regs[0].gpr[GDB_RAX], 0x77); /* the rest untouched */
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	resume_with("s2000");
 	cr_assert_eq(f.regs[0].rip, 0x2000);
 	expect_actions(S, C, C);
@@ -103,7 +103,7 @@ Test(gdbstub_resume, continue_and_step_with_signal)
 	resume_with("C05");
 	expect_actions(C, C, C);
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	resume_with("S05;3000");
 	expect_actions(S, C, C);
 	cr_assert_eq(f.regs[0].rip, 0x3000);
@@ -111,14 +111,14 @@ Test(gdbstub_resume, continue_and_step_with_signal)
 
 Test(gdbstub_resume, bad_resume_arguments)
 {
-	feed_packet(conn, "cxyz");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "C");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "C05;");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "S05x");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "cxyz");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "C");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "C05;");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "S05x");
+	rsp_expect_reply(&f, "E01");
 	cr_assert_eq(f.resumes, 0);
 	cr_assert_not(gdb_conn_running(conn));
 }
@@ -126,70 +126,70 @@ Test(gdbstub_resume, bad_resume_arguments)
 Test(gdbstub_resume, resume_failure)
 {
 	f.fail_resume = true;
-	feed_packet(conn, "c");
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "c");
+	rsp_expect_reply(&f, "E03");
 	cr_assert_not(gdb_conn_running(conn));
 	f.fail_resume = false;
 	f.fail_regs = true;
-	feed_packet(conn, "c1000"); /* cannot set the pc */
-	expect_reply(&f, "E03");
+	rsp_feed_packet(conn, "c1000"); /* cannot set the pc */
+	rsp_expect_reply(&f, "E03");
 	cr_assert_not(gdb_conn_running(conn));
 }
 
 Test(gdbstub_resume, Hc_selects_the_resumed_thread)
 {
-	feed_packet(conn, "Hc2");
-	expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Hc2");
+	rsp_expect_reply(&f, "OK");
 	resume_with("c");
 	expect_actions(STOP, C, STOP); /* only thread 2 runs */
 	stop_with(1, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	resume_with("s");
 	expect_actions(STOP, S, STOP);
 	stop_with(1, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
-	feed_packet(conn, "Hc-1");
-	expect_reply(&f, "OK");
+	gdbfake_clear(&f);
+	rsp_feed_packet(conn, "Hc-1");
+	rsp_expect_reply(&f, "OK");
 	resume_with("c");
 	expect_actions(C, C, C);
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
-	feed_packet(conn, "Hc0");
-	expect_reply(&f, "OK");
+	gdbfake_clear(&f);
+	rsp_feed_packet(conn, "Hc0");
+	rsp_expect_reply(&f, "OK");
 	resume_with("s"); /* any: the Hg thread (2, from the last stop) */
 	expect_actions(S, C, C);
 }
 
 Test(gdbstub_resume, H_packets)
 {
-	feed_packet(conn, "Hg3");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC3");
-	feed_packet(conn, "Hg0"); /* any: keep the current one */
-	expect_reply(&f, "OK");
-	feed_packet(conn, "Hg-1");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC3");
-	feed_packet(conn, "Hg4"); /* no such thread */
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Hg");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "H");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Hx1");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "Hg-2");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC3");
+	rsp_feed_packet(conn, "Hg3");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC3");
+	rsp_feed_packet(conn, "Hg0"); /* any: keep the current one */
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "Hg-1");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC3");
+	rsp_feed_packet(conn, "Hg4"); /* no such thread */
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Hg");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "H");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Hx1");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "Hg-2");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC3");
 }
 
 Test(gdbstub_resume, vcont_query)
 {
-	feed_packet(conn, "vCont?");
-	expect_reply(&f, "vCont;c;C;s;S");
+	rsp_feed_packet(conn, "vCont?");
+	rsp_expect_reply(&f, "vCont;c;C;s;S");
 }
 
 Test(gdbstub_resume, vcont_step_one_continue_others)
@@ -209,7 +209,7 @@ Test(gdbstub_resume, vcont_leftmost_action_wins)
 	resume_with("vCont;c;s:1");
 	expect_actions(C, C, C);
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	resume_with("vCont;s:3;c:3;c:1");
 	expect_actions(C, STOP, S);
 }
@@ -219,7 +219,7 @@ Test(gdbstub_resume, vcont_signals_and_all_threads)
 	resume_with("vCont;S05:2;C05:-1");
 	expect_actions(C, S, C);
 	stop_with(1, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	resume_with("vCont;s:0");
 	expect_actions(S, S, S);
 }
@@ -230,94 +230,94 @@ Test(gdbstub_resume, vcont_errors)
 			      "vCont;C", "vCont;c:1x", "vCont;t", "vCont;r1000,2000", NULL };
 
 	for (int i = 0; bad[i]; i++) {
-		feed_packet(conn, bad[i]);
-		cr_assert_str_eq(fake_output(&f), "+$E01#a6", "%s", bad[i]);
-		fake_clear(&f);
+		rsp_feed_packet(conn, bad[i]);
+		cr_assert_str_eq(gdbfake_output(&f), "+$E01#a6", "%s", bad[i]);
+		gdbfake_clear(&f);
 	}
-	feed_packet(conn, "vCont"); /* not a vCont at all */
-	expect_reply(&f, "");
+	rsp_feed_packet(conn, "vCont"); /* not a vCont at all */
+	rsp_expect_reply(&f, "");
 	cr_assert_eq(f.resumes, 0);
 }
 
 Test(gdbstub_resume, stop_reasons_after_qsupported)
 {
-	feed_packet(conn, "qSupported:multiprocess+;swbreak+;hwbreak+");
-	fake_clear(&f);
+	rsp_feed_packet(conn, "qSupported:multiprocess+;swbreak+;hwbreak+");
+	gdbfake_clear(&f);
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_SWBREAK, 0);
-	expect_packet(&f, "T05thread:1;swbreak:;");
+	rsp_expect_packet(&f, "T05thread:1;swbreak:;");
 	resume_with("c");
 	stop_with(1, 5, GDB_REASON_HWBREAK, 0);
-	expect_packet(&f, "T05thread:2;hwbreak:;");
+	rsp_expect_packet(&f, "T05thread:2;hwbreak:;");
 	resume_with("c");
 	stop_with(2, 5, GDB_REASON_WATCH, 0x1000);
-	expect_packet(&f, "T05thread:3;watch:1000;");
+	rsp_expect_packet(&f, "T05thread:3;watch:1000;");
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_RWATCH, 0xffffffff80001000ull);
-	expect_packet(&f, "T05thread:1;rwatch:ffffffff80001000;");
+	rsp_expect_packet(&f, "T05thread:1;rwatch:ffffffff80001000;");
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_AWATCH, 0);
-	expect_packet(&f, "T05thread:1;awatch:0;");
+	rsp_expect_packet(&f, "T05thread:1;awatch:0;");
 }
 
 Test(gdbstub_resume, swbreak_only_for_a_gdb_that_asked)
 {
-	feed_packet(conn, "qSupported:hwbreak+");
-	fake_clear(&f);
+	rsp_feed_packet(conn, "qSupported:hwbreak+");
+	gdbfake_clear(&f);
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_SWBREAK, 0);
-	expect_packet(&f, "T05thread:1;");
+	rsp_expect_packet(&f, "T05thread:1;");
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_HWBREAK, 0);
-	expect_packet(&f, "T05thread:1;hwbreak:;");
+	rsp_expect_packet(&f, "T05thread:1;hwbreak:;");
 }
 
 Test(gdbstub_resume, stop_selects_the_stopped_thread)
 {
 	resume_with("c");
 	stop_with(2, 5, GDB_REASON_NONE, 0);
-	expect_packet(&f, "T05thread:3;");
-	feed_packet(conn, "qC");
-	expect_reply(&f, "QC3");
+	rsp_expect_packet(&f, "T05thread:3;");
+	rsp_feed_packet(conn, "qC");
+	rsp_expect_reply(&f, "QC3");
 	f.regs[2].gpr[GDB_RAX] = 9;
-	feed_packet(conn, "p0");
-	expect_reply(&f, "09000000");
+	rsp_feed_packet(conn, "p0");
+	rsp_expect_reply(&f, "09000000");
 }
 
 Test(gdbstub_resume, odd_stop_values_are_clamped)
 {
 	resume_with("c");
 	stop_with(99, 300, GDB_REASON_NONE, 0); /* no cpu 99, no signal 300 */
-	expect_packet(&f, "T05thread:1;");
+	rsp_expect_packet(&f, "T05thread:1;");
 }
 
 Test(gdbstub_resume, interrupt_reports_sigint)
 {
 	resume_with("c");
-	feed_str(conn, "\x03");
+	rsp_feed_str(conn, "\x03");
 	cr_assert_eq(f.interrupts, 1);
 	stop_with(0, 2, GDB_REASON_NONE, 0);
-	expect_packet(&f, "T02thread:1;");
+	rsp_expect_packet(&f, "T02thread:1;");
 }
 
 Test(gdbstub_resume, stop_when_not_running_is_ignored)
 {
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	expect_output(&f, "");
+	rsp_expect_output(&f, "");
 	resume_with("c");
 	stop_with(0, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
+	gdbfake_clear(&f);
 	stop_with(0, 5, GDB_REASON_NONE, 0); /* a second one */
-	expect_output(&f, "");
+	rsp_expect_output(&f, "");
 }
 
 Test(gdbstub_resume, nak_resends_the_stop_reply)
 {
 	resume_with("c");
 	stop_with(1, 5, GDB_REASON_NONE, 0);
-	fake_clear(&f);
-	feed_str(conn, "-");
-	expect_packet(&f, "T05thread:2;");
+	gdbfake_clear(&f);
+	rsp_feed_str(conn, "-");
+	rsp_expect_packet(&f, "T05thread:2;");
 }
 
 Test(gdbstub_resume, guest_exit)
@@ -326,19 +326,19 @@ Test(gdbstub_resume, guest_exit)
 
 	resume_with("c");
 	gdb_conn_stopped(conn, &exited);
-	expect_packet(&f, "W2a");
+	rsp_expect_packet(&f, "W2a");
 	cr_assert_not(gdb_conn_running(conn));
-	feed_packet(conn, "?");
-	expect_reply(&f, "W2a");
+	rsp_feed_packet(conn, "?");
+	rsp_expect_reply(&f, "W2a");
 	/* Nothing left to run. */
-	feed_packet(conn, "c");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "vCont;c");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "c");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "vCont;c");
+	rsp_expect_reply(&f, "E01");
 	cr_assert_eq(f.resumes, 1);
 	/* D: nothing to detach from, but gdb gets its OK. */
-	cr_assert_not(feed_packet(conn, "D"));
-	expect_reply(&f, "OK");
+	cr_assert_not(rsp_feed_packet(conn, "D"));
+	rsp_expect_reply(&f, "OK");
 	cr_assert_eq(f.detaches, 0);
 }
 
@@ -348,21 +348,21 @@ Test(gdbstub_resume, exit_code_is_one_byte)
 
 	resume_with("c");
 	gdb_conn_stopped(conn, &exited);
-	expect_packet(&f, "Wff");
+	rsp_expect_packet(&f, "Wff");
 }
 
 Test(gdbstub_resume, thread_alive)
 {
-	feed_packet(conn, "T1");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "T3");
-	expect_reply(&f, "OK");
-	feed_packet(conn, "T4");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "T0");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "T-1");
-	expect_reply(&f, "E01");
-	feed_packet(conn, "T");
-	expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "T1");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "T3");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "T4");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "T0");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "T-1");
+	rsp_expect_reply(&f, "E01");
+	rsp_feed_packet(conn, "T");
+	rsp_expect_reply(&f, "E01");
 }

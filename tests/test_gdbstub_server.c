@@ -118,7 +118,7 @@ static void start_server(void)
 {
 	char err[128];
 
-	fake_init(&f, GDB_ARCH_I386, "i386", 2);
+	gdbfake_init(&f, GDB_ARCH_I386, "i386", 2);
 	f.simulate = true;
 	listen_fd = gdb_listen("0", &port, err, sizeof(err));
 	cr_assert(listen_fd >= 0, "%s", err);
@@ -134,7 +134,7 @@ static void quit_server(void)
 	pthread_join(server, NULL);
 	close(quit_fd);
 	close(listen_fd);
-	fake_fini(&f);
+	gdbfake_fini(&f);
 }
 
 static int client_connect(void)
@@ -191,7 +191,7 @@ Test(gdbstub_serve, attach_and_reply)
 
 	client_send(fd, "$?#3f");
 	client_expect(fd, "+$T05thread:1;#d7");
-	cr_assert_eq(fake_count(&f.attaches), 1);
+	cr_assert_eq(gdbfake_count(&f.attaches), 1);
 	close(fd);
 }
 
@@ -206,7 +206,7 @@ Test(gdbstub_serve, second_client_is_refused)
 	close(b);
 	client_send(a, "$qC#b4");
 	client_expect(a, "+$QC1#c5");
-	cr_assert_eq(fake_count(&f.attaches), 1);
+	cr_assert_eq(gdbfake_count(&f.attaches), 1);
 	close(a);
 }
 
@@ -217,10 +217,10 @@ Test(gdbstub_serve, ctrl_c_interrupts)
 	client_send(fd, "$QStartNoAckMode#b0");
 	client_expect(fd, "+$OK#9a");
 	client_send(fd, "$c#63");
-	cr_assert(fake_wait_count(&f.resumes, 1));
+	cr_assert(gdbfake_wait_count(&f.resumes, 1));
 	client_send(fd, "\x03");
 	client_expect(fd, "$T02thread:1;#d4");
-	cr_assert_eq(fake_count(&f.interrupts), 1);
+	cr_assert_eq(gdbfake_count(&f.interrupts), 1);
 	close(fd);
 }
 
@@ -242,12 +242,12 @@ Test(gdbstub_serve, disconnect_in_mid_packet_detaches_and_allows_reconnect)
 	client_expect(a, "+$QC1#c5");
 	client_send(a, "$m0,");
 	close(a);
-	cr_assert(fake_wait_count(&f.detaches, 1), "no detach after disconnect");
+	cr_assert(gdbfake_wait_count(&f.detaches, 1), "no detach after disconnect");
 
 	int b = client_connect();
 	client_send(b, "$?#3f");
 	client_expect(b, "+$T05thread:1;#d7");
-	cr_assert_eq(fake_count(&f.attaches), 2);
+	cr_assert_eq(gdbfake_count(&f.attaches), 2);
 	close(b);
 }
 
@@ -257,9 +257,9 @@ Test(gdbstub_serve, disconnect_while_running_detaches)
 
 	client_send(fd, "$c#63");
 	client_expect(fd, "+");
-	cr_assert(fake_wait_count(&f.resumes, 1));
+	cr_assert(gdbfake_wait_count(&f.resumes, 1));
 	close(fd);
-	cr_assert(fake_wait_count(&f.detaches, 1));
+	cr_assert(gdbfake_wait_count(&f.detaches, 1));
 }
 
 Test(gdbstub_serve, detach_packet_detaches_once)
@@ -274,7 +274,7 @@ Test(gdbstub_serve, detach_packet_detaches_once)
 	fd = client_connect();
 	client_send(fd, "$qC#b4");
 	client_expect(fd, "+$QC1#c5");
-	cr_assert_eq(fake_count(&f.detaches), 1);
+	cr_assert_eq(gdbfake_count(&f.detaches), 1);
 	close(fd);
 }
 
@@ -286,8 +286,8 @@ Test(gdbstub_serve, kill_packet)
 	client_expect(fd, "+");
 	client_expect_closed(fd);
 	close(fd);
-	cr_assert(fake_wait_count(&f.kills, 1));
-	cr_assert_eq(fake_count(&f.detaches), 0);
+	cr_assert(gdbfake_wait_count(&f.kills, 1));
+	cr_assert_eq(gdbfake_count(&f.detaches), 0);
 }
 
 Test(gdbstub_serve, guest_exit_then_disconnect_does_not_detach)
@@ -297,15 +297,15 @@ Test(gdbstub_serve, guest_exit_then_disconnect_does_not_detach)
 
 	client_send(fd, "$c#63");
 	client_expect(fd, "+");
-	cr_assert(fake_wait_count(&f.resumes, 1));
-	fake_queue_stop(&f, &exited);
+	cr_assert(gdbfake_wait_count(&f.resumes, 1));
+	gdbfake_queue_stop(&f, &exited);
 	client_expect(fd, "$W03#ba");
 	close(fd);
 	/* Reconnect to be sure the server saw the close. */
 	fd = client_connect();
 	client_send(fd, "$qC#b4");
 	client_expect(fd, "+$QC1#c5");
-	cr_assert_eq(fake_count(&f.detaches), 0);
+	cr_assert_eq(gdbfake_count(&f.detaches), 0);
 	close(fd);
 }
 
@@ -322,7 +322,7 @@ Test(gdbstub_serve, stop_without_client_is_dropped)
 {
 	struct gdb_stop stop = { GDB_STOP_SIGNAL, 1, 5, GDB_REASON_NONE, 0, 0 };
 
-	fake_queue_stop(&f, &stop);
+	gdbfake_queue_stop(&f, &stop);
 	int fd = client_connect();
 	client_send(fd, "$?#3f");
 	client_expect(fd, "+$T05thread:1;#d7");
