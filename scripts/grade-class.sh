@@ -128,7 +128,7 @@ row() { # student score max notes
 	if [ "$CSV" = 1 ]; then
 		printf '%s,%s,%s,%s\n' "$(csv_field "$1")" "$2" "$3" "$(csv_field "$4")"
 	else
-		printf '| %-20s | %5s | %4s | %s\n' "$1" "$2" "$3" "$4"
+		printf '| %-20s | %5s | %4s | %-22s |\n' "$1" "$2" "$3" "$4"
 	fi
 }
 
@@ -137,8 +137,8 @@ if [ "$CSV" = 1 ]; then
 else
 	echo "lesson $LESSON, submissions in $SUBMISSIONS"
 	echo
-	printf '| %-20s | %5s | %4s | %s\n' "student" "score" "max" "notes"
-	printf '|%s|%s|%s|%s\n' "----------------------" "------:" "-----:" "------"
+	printf '| %-20s | %5s | %4s | %-22s |\n' "student" "score" "max" "notes"
+	printf '|%s|%s|%s|%s|\n' "----------------------" "------:" "-----:" "------------------------"
 fi
 
 n=0 graded=0 full=0 sum=0 max_seen=0

@@ -127,19 +127,19 @@ if [ "$ALL" = 1 ]; then
 	fi
 	what="exercises"
 	[ "$SOLUTIONS" = 1 ] && what="reference solutions"
-	[ "$QUIET" = 1 ] || echo "grading the $what of every lesson that has a checks.sh"
-	echo
-	printf '| %-22s | %6s | %4s | %s\n' "lesson" "points" "max" "notes"
-	printf '|%s|%s|%s|%s\n' "------------------------" "-------:" "-----:" "------"
+	if [ "$QUIET" = 0 ]; then
+		echo "grading the $what of every lesson that has a checks.sh"
+		echo
+	fi
+	printf '| %-22s | %6s | %4s | %-20s |\n' "lesson" "points" "max" "notes"
+	printf '|%s|%s|%s|%s|\n' "------------------------" "-------:" "-----:" "----------------------"
 	total=0 total_max=0 failed=0 n=0
 	for checks in lessons/[0-9][0-9]-*/checks.sh; do
 		[ -f "$checks" ] || continue
 		dir="$(dirname -- "$checks")"
 		name="$(basename -- "$dir")"
 		args=(--quiet)
-		if [ "$SOLUTIONS" = 1 ]; then
-			args+=(--file "$dir/solution/exercise.asm")
-		fi
+		[ "$SOLUTIONS" = 1 ] && args+=(--solutions)
 		out="$("$SELF" "${args[@]}" "$name" 2>&1)"
 		status=$?
 		score="$(printf '%s\n' "$out" | sed -n 's/^score: \([0-9]*\/[0-9]*\).*/\1/p' | tail -n 1)"
@@ -155,16 +155,16 @@ if [ "$ALL" = 1 ]; then
 		[ "$nfail" -gt 0 ] && notes="${notes:+$notes; }$nfail failed"
 		[ "$nskip" -gt 0 ] && notes="${notes:+$notes; }$nskip skipped"
 		[ "$status" -ne 0 ] && failed=1
-		printf '| %-22s | %6s | %4s | %s\n' "$name" "$got" "$max" "$notes"
+		printf '| %-22s | %6s | %4s | %-20s |\n' "$name" "$got" "$max" "$notes"
 		total=$((total + got))
 		total_max=$((total_max + max))
 		n=$((n + 1))
 	done
 	[ "$n" -gt 0 ] || die_usage "no lesson has a checks.sh yet"
-	printf '| %-22s | %6s | %4s |\n' "total" "$total" "$total_max"
+	printf '| %-22s | %6s | %4s | %-20s |\n' "total" "$total" "$total_max" ""
 	echo
 	echo "score: $total/$total_max"
-	[ "$QUIET" = 1 ] || echo "details of one lesson: make check LESSON=NN$([ "$SOLUTIONS" = 1 ] && echo ' FILE=lessons/NN-*/solution/exercise.asm')"
+	[ "$QUIET" = 1 ] || echo "details of one lesson: make check LESSON=NN$([ "$SOLUTIONS" = 1 ] && echo ' SOLUTIONS=1')"
 	exit "$failed"
 fi
 
