@@ -1,7 +1,8 @@
 ; exercise.asm - lesson 07 exercise: add up the numbers on stdin with
 ; hypercalls. Fill in every "; TODO:" below, then grade it:
 ;     make check LESSON=07
-; Try it by hand: ./kvm-vmm lessons/07-hypercalls/exercise.elf < exercise-input.txt
+; Try it by hand: make lessons/07-hypercalls/exercise.elf, then
+;     ./kvm-vmm lessons/07-hypercalls/exercise.elf < lessons/07-hypercalls/exercise-input.txt
 ;
 ; Goal (what the grader checks, with exercise-input.txt on stdin: the
 ; numbers 12, 7, 30 and 100, separated by spaces and newlines):
