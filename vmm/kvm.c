@@ -137,7 +137,22 @@ static int vcpu_create(struct vm *vm, struct vcpu *cpu, int id, char *err)
 	return vcpu_set_cpuid(cpu, err);
 }
 
-int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, char *err)
+/* KVM's own 8259 PICs, I/O APIC and 8254 PIT; the local APICs come with
+ * the vCPUs. Must happen before any vCPU is created. */
+static int create_irqchip(struct vm *vm, char *err)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return vmm_fail(err, "--irqchip: KVM_CREATE_IRQCHIP: %s (this host's KVM has no "
+				"in-kernel interrupt controller)", strerror(errno));
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		return vmm_fail(err, "--irqchip: KVM_CREATE_PIT2: %s", strerror(errno));
+	vm->irqchip = true;
+	return 0;
+}
+
+int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err)
 {
 	struct kvm_userspace_memory_region region;
 
@@ -162,6 +177,8 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, char *err)
 
 		ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &map);
 	}
+	if (irqchip && create_irqchip(vm, err) < 0)
+		return -1;
 
 	/* Anonymous and MAP_NORESERVE: pages cost nothing until touched. */
 	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,

@@ -32,7 +32,7 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 	vm->vmm = vmm;
 	vm->index = index;
 	vm->path = path;
-	if (vm_create(vm, o->mem_size, o->smp, err) < 0)
+	if (vm_create(vm, o->mem_size, o->smp, o->irqchip, err) < 0)
 		return -1;
 	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0)
 		return STATUS_USAGE;
@@ -52,6 +52,8 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 		if (vm->image.kind == IMAGE_MULTIBOOT && cpu_setup_multiboot(&vm->cpus[i], err) < 0)
 			return -1;
 	}
+	if (vm->irqchip && kbd_start(vm, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -142,8 +144,11 @@ int main(int argc, char **argv)
 	if (opts.stats)
 		stats_print(&vmm, now_seconds() - start);
 out:
-	for (int g = 0; g < vmm.nvms; g++)
+	for (int g = 0; g < vmm.nvms; g++) {
+		vm_end(&vmm.vms[g], status);   /* no-op for guests that ended */
+		kbd_stop(&vmm.vms[g]);
 		vm_destroy(&vmm.vms[g]);
+	}
 	free(vmm.vms);
 	return status;
 }

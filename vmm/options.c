@@ -51,7 +51,11 @@ const char *vmm_usage(void)
 	"                         (default: real, as a CPU starts; long for ELF64;\n"
 	"                         protected for Multiboot kernels)\n"
 	"  --mem SIZE             guest RAM per guest, e.g. 64K, 16M, 1G (default 16M)\n"
-	"  --smp N                one guest with N vCPUs sharing its memory\n"
+	"  --smp N                one guest with N vCPUs sharing its memory (all start\n"
+	"                         at the entry point, RDI = vCPU number)\n"
+	"  --irqchip              give the guest interrupt hardware: KVM's in-kernel\n"
+	"                         8259 PIC, 8254 PIT and local APIC, and a PS/2\n"
+	"                         keyboard (port 0x60, IRQ 1) fed from stdin\n"
 	"  --load-addr ADDR       flat binary: where to load it (default 0x0)\n"
 	"  --entry ADDR           flat binary: first instruction (default: load address)\n"
 	"  --gdb [HOST:]PORT      serve the GDB remote protocol on HOST:PORT (default\n"
@@ -119,7 +123,7 @@ static int parse_addr(const char *s, uint64_t *out)
 
 enum {
 	OPT_MODE = 256, OPT_MEM, OPT_SMP, OPT_LOAD_ADDR, OPT_ENTRY, OPT_GDB,
-	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION,
+	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION, OPT_IRQCHIP,
 };
 
 static const struct option long_options[] = {
@@ -133,6 +137,7 @@ static const struct option long_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
+	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -191,6 +196,7 @@ static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_TRACE: o->trace = true; return 0;
 	case OPT_CHECK_HOST: o->check_host = true; return 0;
+	case OPT_IRQCHIP: o->irqchip = true; return 0;
 	}
 	return vmm_fail(err, "internal: unknown option %d", c);
 }

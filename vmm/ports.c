@@ -1,7 +1,8 @@
 /*
  * ports.c - port I/O exits: route each `in`/`out` (and each element of a
  * string `ins`/`outs`) to the device behind the port: the console (0xE9),
- * the exit port (0xF4), the UART (0x3F8-0x3FF) or the hypercalls (0x500).
+ * the exit port (0xF4), the UART (0x3F8-0x3FF), the hypercalls (0x500), or
+ * with --irqchip the keyboard (0x60, 0x64; KVM itself handles PIC and PIT).
  * Reads from a port nothing answers return all ones, as on a real bus.
  */
 #include <errno.h>
@@ -56,10 +57,10 @@ static int port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
 	case PORT_HYPERCALL:
 		return do_hypercall(cpu, data[0]);
 	}
-	if (port >= PORT_COM1 && port <= PORT_COM1_LAST) {
+	if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
 		uart_out(vm, port, data[0]);
-		return 0;
-	}
+	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && vm->irqchip)
+		kbd_out(vm, port, data[0]);
 	return 0;   /* nothing there: the write is lost, as on real hardware */
 }
 
@@ -68,6 +69,8 @@ static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
 	memset(data, 0xff, size);
 	if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
 		data[0] = uart_in(cpu->vm, port);
+	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && cpu->vm->irqchip)
+		data[0] = kbd_in(cpu->vm, port);
 }
 
 int ports_handle_io(struct vcpu *cpu)

@@ -90,7 +90,7 @@ static int scratch_new(struct scratch *s, enum cpu_mode mode, const uint8_t *cod
 {
 	memset(s, 0, sizeof(*s));
 	s->vm.path = "probe";
-	if (vm_create(&s->vm, PROBE_MEM, 1, err) < 0) {
+	if (vm_create(&s->vm, PROBE_MEM, 1, false, err) < 0) {
 		vm_destroy(&s->vm);
 		return -1;
 	}

@@ -15,6 +15,7 @@
 
 #include "gdb_target.h"
 #include "vmm.h"
+#include "x86.h"
 
 /* The signal that kicks a vCPU thread out of KVM_RUN. Its handler does
  * nothing: the point is that the ioctl returns with EINTR. */
@@ -123,6 +124,24 @@ static bool handle_exit(struct vcpu *cpu)
 	return false;
 }
 
+/*
+ * With KVM's in-kernel interrupt controller `hlt` no longer exits to us:
+ * the vCPU waits inside KVM_RUN for an interrupt. One halted with
+ * interrupts disabled waits forever, so main() kicks such guests'
+ * vCPUs now and then (IDLE_CHECK_MS) and they look at themselves here.
+ */
+#define IDLE_CHECK_MS 50
+
+static bool halted_for_good(struct vcpu *cpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	return ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_IF);
+}
+
 void vcpu_run_loop(struct vcpu *cpu)
 {
 	struct vm *vm = cpu->vm;
@@ -135,6 +154,8 @@ void vcpu_run_loop(struct vcpu *cpu)
 			if (errno == EINTR || errno == EAGAIN) {
 				cpu->run->immediate_exit = 0;
 				cpu->stats.exits[KVM_EXIT_INTR]++;
+				if (vm->irqchip && halted_for_good(cpu))
+					break;   /* like an HLT exit without an irqchip */
 				continue;
 			}
 			vmm_msg(vm, "KVM_RUN: %s", strerror(errno));
@@ -223,32 +244,77 @@ static struct timespec deadline_after(double seconds)
 	return ts;
 }
 
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* End every guest still running: --timeout has passed. */
+static void time_out(struct vmm *vmm, double timeout)
+{
+	for (int g = 0; g < vmm->nvms; g++) {
+		struct vm *vm = &vmm->vms[g];
+
+		if (!atomic_load(&vm->ending)) {
+			console_flush(vm);
+			vmm_msg(vm, "timed out after %g s (--timeout): guest stopped", timeout);
+			vm_end(vm, STATUS_TIMEOUT);
+		}
+	}
+}
+
+/* Kick the vCPUs of guests with an irqchip so they can see whether they
+ * halted for good (see halted_for_good()). */
+static bool kick_irqchip_guests(struct vmm *vmm)
+{
+	bool any = false;
+
+	for (int g = 0; g < vmm->nvms; g++) {
+		struct vm *vm = &vmm->vms[g];
+
+		if (!vm->irqchip || atomic_load(&vm->ending))
+			continue;
+		any = true;
+		for (int i = 0; i < vm->ncpus; i++)
+			if (!vm->cpus[i].done)
+				vcpu_kick(&vm->cpus[i]);
+	}
+	return any;
+}
+
 void vmm_wait(struct vmm *vmm, double timeout)
 {
 	struct timespec deadline = deadline_after(timeout);
-	bool timed_out = false;
+	bool timed_out = timeout <= 0;   /* no --timeout: never */
+	bool idle_checks = true;
 
 	pthread_mutex_lock(&vmm->lock);
 	while (vmm->guests_running > 0) {
-		if (timeout > 0 && !timed_out) {
-			if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &deadline) != ETIMEDOUT)
-				continue;
-			timed_out = true;
-			pthread_mutex_unlock(&vmm->lock);
-			for (int g = 0; g < vmm->nvms; g++) {
-				struct vm *vm = &vmm->vms[g];
+		struct timespec wake = deadline;
+		bool check_idle = false;
 
-				if (!atomic_load(&vm->ending)) {
-					console_flush(vm);
-					vmm_msg(vm, "timed out after %g s (--timeout): guest stopped",
-						timeout);
-					vm_end(vm, STATUS_TIMEOUT);
-				}
+		if (idle_checks) {
+			struct timespec idle = deadline_after(IDLE_CHECK_MS / 1000.0);
+
+			if (timed_out || before(&idle, &wake)) {
+				wake = idle;
+				check_idle = true;
 			}
-			pthread_mutex_lock(&vmm->lock);
-		} else {
-			pthread_cond_wait(&vmm->cond, &vmm->lock);
 		}
+		if (timed_out && !check_idle) {
+			pthread_cond_wait(&vmm->cond, &vmm->lock);
+			continue;
+		}
+		if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &wake) != ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&vmm->lock);
+		if (check_idle)
+			idle_checks = kick_irqchip_guests(vmm);
+		else {
+			time_out(vmm, timeout);
+			timed_out = true;
+		}
+		pthread_mutex_lock(&vmm->lock);
 	}
 	pthread_mutex_unlock(&vmm->lock);
 	for (int g = 0; g < vmm->nvms; g++)

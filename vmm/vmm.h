@@ -44,6 +44,7 @@ struct vmm_options {
 	bool stats, trace;
 	double timeout;       /* --timeout seconds, 0 = none */
 	bool check_host;
+	bool irqchip;         /* --irqchip: in-kernel PIC and PIT, PS/2 keyboard */
 	uint64_t load_addr;   /* --load-addr for flat binaries */
 	uint64_t entry;       /* --entry for flat binaries */
 	bool entry_given;
@@ -136,6 +137,17 @@ struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 };
 
+/* A PS/2 keyboard controller fed from stdin (keyboard.c). */
+#define KBD_QUEUE 16
+struct keyboard {
+	pthread_t thread;
+	bool started;
+	pthread_cond_t room;     /* signalled when the guest takes a byte or enables */
+	bool enabled;            /* the guest sent "enable keyboard" (0xAE)? */
+	uint8_t queue[KBD_QUEUE];
+	int head, count;
+};
+
 struct vmm;
 
 struct vm {
@@ -152,6 +164,8 @@ struct vm {
 	pthread_mutex_t lock;    /* devices: console, UART */
 	struct console console;
 	struct uart uart;
+	bool irqchip;            /* KVM's in-kernel PIC, PIT and local APICs */
+	struct keyboard kbd;
 	atomic_bool ending;      /* set once: every vCPU leaves its run loop */
 	int end_fd;              /* eventfd, readable once the guest is ending */
 	int status;              /* exit status of this guest */
@@ -177,8 +191,10 @@ int kvm_open(char *err);
 /* The open /dev/kvm descriptor (after kvm_open). */
 int kvm_fd(void);
 /* Create the VM of guest `vm` with mem_size bytes of RAM (lazily backed)
- * and ncpus vCPUs; vm->index/path must be set. Returns 0 or -1 with err. */
-int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, char *err);
+ * and ncpus vCPUs; vm->index/path must be set. With irqchip, KVM's
+ * in-kernel interrupt controllers and timer are created too (then `hlt`
+ * waits for interrupts inside KVM). Returns 0 or -1 with err. */
+int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err);
 /* Release the VM, its vCPUs and its memory. */
 void vm_destroy(struct vm *vm);
 /* True if [gpa, gpa+len) lies inside the guest's RAM (no wrap-around). */
@@ -250,6 +266,17 @@ const char *hypercall_name(unsigned nr);
 
 void uart_out(struct vm *vm, uint16_t port, uint8_t val);
 uint8_t uart_in(struct vm *vm, uint16_t port);
+
+/* ---- keyboard.c: a PS/2 keyboard on ports 0x60/0x64, IRQ 1 ---------------- */
+
+#define PORT_KBD_DATA 0x60
+#define PORT_KBD_STATUS 0x64
+/* Start feeding stdin to guest vm's keyboard (needs vm->irqchip). */
+int kbd_start(struct vm *vm, char *err);
+/* Wait for the feeding thread after the guest ended. */
+void kbd_stop(struct vm *vm);
+uint8_t kbd_in(struct vm *vm, uint16_t port);
+void kbd_out(struct vm *vm, uint16_t port, uint8_t val);
 
 /* ---- output.c: guest console output and VMM messages ----------------------- */
 
