@@ -23,7 +23,7 @@ Test(cli, help_documents_every_option)
 	struct run_result r;
 	const char *opts[] = { "--mode", "--mem", "--smp", "--load-addr", "--entry", "--gdb",
 			       "--timeout", "--stats", "--trace", "--check-host", "--help",
-			       "--version", "127.0.0.1" };
+			       "--version", "--irqchip", "127.0.0.1" };
 
 	cr_assert_eq(run_vmm(&r, NULL, 10, "--help", NULL), 0);
 	cr_assert_eq(r.status, 0);
