@@ -82,19 +82,36 @@ void console_prompt(struct vm *vm)
 		console_flush(vm);
 }
 
+/* Room for one message line, and for the part of a guest's path it shows:
+ * a longer path keeps its end, so the message itself always fits. */
+#define MSG_LEN 1024
+#define MSG_PATH_MAX 256
+
 void vmm_msg(const struct vm *vm, const char *fmt, ...)
 {
-	char buf[1024];
-	int n;
+	char buf[MSG_LEN];
+	int n, m;
 	va_list ap;
 
-	if (vm && vm->vmm && vm->vmm->nvms > 1)
-		n = snprintf(buf, sizeof(buf), VMM_NAME ": [%d] %s: ", vm->index, vm->path);
-	else
+	if (vm && vm->vmm && vm->vmm->nvms > 1) {
+		const char *path = vm->path ? vm->path : "?";
+		size_t len = strlen(path);
+
+		n = snprintf(buf, sizeof(buf), VMM_NAME ": [%d] %s%s: ", vm->index,
+			     len > MSG_PATH_MAX ? "..." : "",
+			     len > MSG_PATH_MAX ? path + len - MSG_PATH_MAX : path);
+	} else {
 		n = snprintf(buf, sizeof(buf), VMM_NAME ": ");
+	}
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	va_end(ap);
+	if (m > 0)
+		n += m;
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
