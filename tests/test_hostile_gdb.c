@@ -182,6 +182,25 @@ static void next_reply(struct rx *rx, char *out, size_t size)
 	}
 }
 
+/* Hang up, and wait until the stub has closed its end too: it has then
+ * dropped this client, and the next connection will be served. */
+static void hang_up(int fd)
+{
+	double deadline = now() + REPLY_TIMEOUT_S;
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		cr_assert(poll(&p, 1, (int)((deadline - now()) * 1000)) > 0,
+			  "the stub kept a connection open after the client hung up");
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			break;
+	}
+	close(fd);
+}
+
 /* Send a packet and check its reply is exactly `want`. */
 static void expect(struct rx *rx, const char *payload, const char *want)
 {
@@ -294,11 +313,11 @@ Test(hostile_gdb, random_bytes, .timeout = 180)
 			break;
 		cr_assert_lt(i, RANDOM_REPLIES_MAX, "no reply to the packet after the noise");
 	}
-	close(rx->fd);
+	hang_up(rx->fd);
 	/* The same bytes on a connection that never said anything first. */
 	rx->fd = connect_raw(port);
 	send_all(rx->fd, junk, RANDOM_BYTES);
-	close(rx->fd);
+	hang_up(rx->fd);
 	free(junk);
 	free(rx);
 	finish_with_real_gdb(&vmm, port);
@@ -537,7 +556,7 @@ Test(hostile_gdb, hang_up_in_mid_packet, .timeout = 180)
 		int fd = connect_raw(port);
 
 		send_str(fd, cuts[i]);
-		close(fd);
+		hang_up(fd);
 	}
 	/* And one that hangs up while the stub is answering a large read. */
 	{
