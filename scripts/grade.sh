@@ -7,7 +7,9 @@
 #
 # NN is a lesson number (3, 03) or folder name (03-fibonacci). Without --file
 # the student's file is lessons/NN-*/exercise.asm (--solutions: the reference
-# solution, lessons/NN-*/solution/exercise.asm). The lesson's checks.sh is
+# solution, lessons/NN-*/solution/exercise.asm); a lesson whose exercise is
+# in C has exercise.c instead, compiled with gcc and linked with the files
+# its checks.sh names in LINK_WITH. The lesson's checks.sh is
 # sourced and calls the check functions below; each prints one line
 #   [PASS] 2/2  description        or        [FAIL] 0/2  description — hint
 # and the last line is "score: X/Y".
@@ -28,8 +30,9 @@ usage() {
 usage: scripts/grade.sh [--quiet] [--file PATH | --solutions] NN
        scripts/grade.sh [--quiet] --all [--solutions]
 
-Grade the exercise of lesson NN (default file: lessons/NN-*/exercise.asm).
-  --file PATH   grade this .asm instead (a student's copy, or the solution)
+Grade the exercise of lesson NN (default file: lessons/NN-*/exercise.asm,
+or exercise.c for a lesson written in C).
+  --file PATH   grade this .asm (or .c) instead (a student's copy, or the solution)
   --quiet       print only one line per check and the score
   --all         grade every lesson that has a checks.sh; print a table
   --solutions   grade the reference solution (solution/exercise.asm) instead
@@ -178,8 +181,10 @@ LESSON="$(basename -- "$LESSON_DIR")"
 CHECKS="$LESSON_DIR/checks.sh"
 [ -f "$CHECKS" ] || die_usage "lesson $LESSON has no checks.sh: nothing to grade"
 if [ -z "$FILE" ]; then
-	FILE="$LESSON_DIR/exercise.asm"
-	[ "$SOLUTIONS" = 1 ] && FILE="$LESSON_DIR/solution/exercise.asm"
+	ext=asm   # a lesson in C has exercise.c and no exercise.asm
+	[ ! -f "$LESSON_DIR/exercise.asm" ] && [ -f "$LESSON_DIR/exercise.c" ] && ext=c
+	FILE="$LESSON_DIR/exercise.$ext"
+	[ "$SOLUTIONS" = 1 ] && FILE="$LESSON_DIR/solution/exercise.$ext"
 	[ -f "$FILE" ] || die_usage "lesson $LESSON has no $FILE"
 	FILE="$(realpath -- "$FILE")"
 fi
@@ -209,6 +214,15 @@ STDIN=""          # a file (in the lesson folder) fed to the guest's stdin
 TIMEOUT=10        # seconds before a run counts as hung
 BREAK_AT="done"   # the label where check_memory reads memory
 GDB_TIMEOUT=20    # seconds for one gdb session (to stop at its label)
+# A C exercise (exercise.c): how gcc compiles it, and the lesson's files it
+# is linked with (boot code, drivers), e.g. LINK_WITH="boot.asm serial.c".
+GUEST_CFLAGS="-m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+-fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only -nostdlib -g -O0"
+LINK_WITH=""
+case "$FILE" in
+*.c) LANGUAGE=c ;;
+*) LANGUAGE=asm ;;
+esac
 
 ELF="$TMP/exercise.elf"
 SCORE=0
@@ -266,19 +280,46 @@ need_points() {
 	esac
 }
 
-# Build the student's file as the Makefile builds a guest, once.
+# compile SOURCE OBJECT: one source file into an object, as the Makefile
+# does: .c with gcc and GUEST_CFLAGS, anything else with nasm.
+compile() {
+	local cflags
+	case "$1" in
+	*.c)
+		read -r -a cflags <<<"$GUEST_CFLAGS"
+		gcc "${cflags[@]}" -I"$LESSON_DIR"/ -c -o "$2" "$1"
+		;;
+	*) nasm -f "$NASM_FORMAT" -g -F dwarf -Iguest/ -I"$LESSON_DIR"/ -o "$2" "$1" ;;
+	esac
+}
+
+# Build the student's file as the Makefile builds a guest, once; a C
+# exercise with the LINK_WITH files of its lesson.
 ensure_built() {
 	[ -n "$BUILD_STATE" ] && return 0
-	local bits=elf_i386
+	local bits=elf_i386 objs=() f n=0
 	[ "$NASM_FORMAT" = elf64 ] && bits=elf_x86_64
-	if nasm -f "$NASM_FORMAT" -g -F dwarf -Iguest/ -I"$LESSON_DIR"/ \
-		-o "$TMP/exercise.o" "$FILE" >"$TMP/build.log" 2>&1 &&
+	BUILD_STATE=ok
+	: >"$TMP/build.log"
+	for f in $LINK_WITH; do
+		[ -f "$LESSON_DIR/$f" ] || checks_error "LINK_WITH: no file $LESSON_DIR/$f"
+		n=$((n + 1))
+		compile "$LESSON_DIR/$f" "$TMP/with$n.o" >>"$TMP/build.log" 2>&1 || BUILD_STATE=failed
+		objs+=("$TMP/with$n.o")
+	done
+	if [ "$BUILD_STATE" = ok ] &&
+		compile "$FILE" "$TMP/exercise.o" >>"$TMP/build.log" 2>&1 &&
 		ld -m "$bits" -n --build-id=none --defsym=LOAD_ADDR="$LOAD_ADDR" \
-			-T guest/guest.ld -o "$ELF" "$TMP/exercise.o" >>"$TMP/build.log" 2>&1; then
+			-T guest/guest.ld -o "$ELF" "${objs[@]}" "$TMP/exercise.o" >>"$TMP/build.log" 2>&1; then
 		BUILD_STATE=ok
 	else
 		BUILD_STATE=failed
 	fi
+}
+
+# What builds the student's file, for messages: "nasm" or "gcc".
+build_tool() {
+	if [ "$LANGUAGE" = c ]; then echo gcc; else echo nasm; fi
 }
 
 # Split ARGS into words (options never contain spaces).
@@ -325,7 +366,7 @@ explain_status() {
 	esac
 }
 
-# show_build_errors: nasm's and ld's complaints, once, under a check line.
+# show_build_errors: nasm's (gcc's) and ld's complaints, once, under a check line.
 BUILD_LOG_SHOWN=0
 show_build_errors() {
 	[ "$BUILD_LOG_SHOWN" = 1 ] && return 0
@@ -338,7 +379,7 @@ show_build_errors() {
 not_built() {
 	ensure_built
 	if [ "$BUILD_STATE" != ok ]; then
-		result fail "$1" "$2" "your program does not build: fix the first nasm error"
+		result fail "$1" "$2" "your program does not build: fix the first $(build_tool) error"
 		show_build_errors
 		return 0
 	fi
@@ -347,15 +388,17 @@ not_built() {
 
 # --- the checks a checks.sh calls ---------------------------------------------
 
-# check_builds POINTS "hint": the file assembles and links.
+# check_builds POINTS "hint": the file assembles (C: compiles) and links.
 check_builds() {
 	need_points "${1:-}" check_builds
-	local points="$1" hint="${2:-read the first error nasm prints}"
+	local points="$1" hint="${2:-read the first error $(build_tool) prints}" desc
+	desc="$(basename -- "$FILE") assembles and links"
+	[ "$LANGUAGE" = c ] && desc="$(basename -- "$FILE") compiles, assembles and links"
 	ensure_built
 	if [ "$BUILD_STATE" = ok ]; then
-		result pass "$points" "$(basename -- "$FILE") assembles and links"
+		result pass "$points" "$desc"
 	else
-		result fail "$points" "$(basename -- "$FILE") assembles and links" "$hint"
+		result fail "$points" "$desc" "$hint"
 		show_build_errors
 	fi
 }
@@ -492,7 +535,8 @@ gdb_value() {
 	VMM_PID=""
 	# Only a value read while stopped at the breakpoint counts: without a
 	# live target gdb would read the ELF file instead of guest memory.
-	if grep -q '^Breakpoint 1, ' "$TMP/gdb.log"; then
+	# With several vCPUs (--smp) gdb says "Thread N hit Breakpoint 1, ".
+	if grep -Eq '^(Thread [0-9]+ hit )?Breakpoint 1, ' "$TMP/gdb.log"; then
 		# "$1 = 0x2a" (print) or "0x7c40 <result>:\t0x0000002a" (x).
 		GDB_VALUE="$(sed -n -e 's/^\$[0-9][0-9]* = \(-\{0,1\}0x[0-9a-fA-F][0-9a-fA-F]*\)$/\1/p' \
 			-e 's/^0x[0-9a-fA-F]*\( <[^>]*>\)\{0,1\}:[[:space:]]*\(0x[0-9a-fA-F][0-9a-fA-F]*\)[[:space:]]*$/\2/p' \
