@@ -2,7 +2,8 @@
  * test_grading.c - every lesson's grader is proven both ways: for each
  * lessons/NN-topic/ with a checks.sh, scripts/grade.sh gives the reference
  * solution (solution/exercise.asm) full marks, and the untouched
- * exercise.asm, which must build and finish, less than full marks. A check
+ * exercise.asm, which must build and finish, less than full marks (a lesson
+ * in C has exercise.c and solution/exercise.c instead). A check
  * may be skipped only when this kvm-vmm lacks the GDB stub or gdb is
  * missing; every check that runs on the solution must pass.
  */
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -65,6 +67,22 @@ static struct criterion_test_params lesson_params(void)
 		n = 1;
 	}
 	return cr_make_param_array(struct lesson, ls, n, free_lessons);
+}
+
+/* The exercise of lesson l (or its solution): exercise.asm, or exercise.c
+ * in a lesson written in C. */
+static void exercise_path(char *path, size_t size, const struct lesson *l, bool solution)
+{
+	const char *dir = solution ? "/solution" : "";
+
+	snprintf(path, size, "lessons/%s%s/exercise.asm", l->name, dir);
+	if (access(path, F_OK) != 0) {
+		char c_path[256];
+
+		snprintf(c_path, sizeof(c_path), "lessons/%s%s/exercise.c", l->name, dir);
+		if (access(c_path, F_OK) == 0)
+			snprintf(path, size, "%s", c_path);
+	}
 }
 
 /* Parse grade.sh's output into g. */
@@ -147,7 +165,7 @@ ParameterizedTest(struct lesson *l, grading, solution_gets_full_marks, .timeout 
 	char file[256];
 
 	cr_assert(l->name[0], "no lesson has a checks.sh: nothing is graded");
-	snprintf(file, sizeof(file), "lessons/%s/solution/exercise.asm", l->name);
+	exercise_path(file, sizeof(file), l, true);
 	run_grade(&r, &g, l, file, true);
 
 	cr_expect(g.gdb_checks > 0,
@@ -179,7 +197,7 @@ ParameterizedTest(struct lesson *l, grading, untouched_exercise_loses_points, .t
 	char file[256];
 
 	cr_assert(l->name[0], "no lesson has a checks.sh: nothing is graded");
-	snprintf(file, sizeof(file), "lessons/%s/exercise.asm", l->name);
+	exercise_path(file, sizeof(file), l, false);
 	/* Not quiet: the notes say whether a run had to be stopped. */
 	run_grade(&r, &g, l, file, false);
 
