@@ -20,14 +20,14 @@ BENCH_FIB_RING0 := 20
 else
 BENCH_SCALE_EXITS := 20000
 BENCH_FIB_RING3 := 38
-BENCH_FIB_RING0 := 24
+BENCH_FIB_RING0 := 23
 endif
 
 # Guests run by kvm-vmm (ELF, linked at 0x7c00 like lesson 01); the ones
 # QEMU runs too get a flat binary (.bin) and a disk image (.img).
 BENCH_COMPUTE := $(foreach n,0 $(BENCH_FIB_RING3),$(BENCH_OUT)/compute-r3-n$(n)) \
                  $(foreach n,0 $(BENCH_FIB_RING0),$(BENCH_OUT)/compute-r0-n$(n))
-BENCH_GUESTS := $(BENCH_OUT)/hello-exit.elf $(BENCH_OUT)/steps.elf \
+BENCH_GUESTS := $(BENCH_OUT)/hello-exit.elf $(BENCH_OUT)/hello-exit.bin $(BENCH_OUT)/steps.elf \
                 $(BENCH_COMPUTE:=.elf) \
                 $(BENCH_OUT)/exits-$(BENCH_EXITS).bin $(BENCH_OUT)/exits-$(BENCH_SCALE_EXITS).elf
 BENCH_IMAGES := $(BENCH_OUT)/hello-exit.img $(BENCH_OUT)/steps.img \
@@ -105,4 +105,6 @@ $(BENCH_OUT)/compute_native: bench/compute_native.c $(BENCH_OUT)/fib_native.o
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
+# NASM's dependency files; never remade (no rule may match them).
+$(BENCH_OUT)/%.o.d: ;
 -include $(wildcard $(BENCH_OUT)/*.o.d)

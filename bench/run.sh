@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # run.sh - the benchmark harness behind `make bench`: runs every case side by
 # side on this host, checks each one's output once, times repeated runs and
-# prints one Markdown table (median, min, max, ratio, target) preceded by a
-# description of the host. Progress goes to stderr, the table to stdout.
+# prints one Markdown table (median, min, max, ratio, target) after a
+# description of the host. Progress goes to stderr; the report goes to
+# stdout and to $BENCH_OUT/results.md.
 #
 # Rows: 1 start-up, 2 exit cost, 3 compute, 4 debugging, 5 memory,
-# 6 scaling (see docs/performance.md for what each one shows).
+# 6 scaling (docs/performance.md says what each one shows).
 #
 # Run it through `make bench` (or `make bench QUICK=1`), which builds the
 # guests and programs in $BENCH_OUT and passes the workload sizes.
@@ -18,7 +19,7 @@ BENCH_ROWS=${BENCH_ROWS:-1 2 3 4 5 6}   # e.g. BENCH_ROWS=4: only the debugging 
 VMM=${KVM_VMM:-./kvm-vmm}
 OUT=$BENCH_OUT
 
-# Repetitions per case. Slow cases (QEMU booting its BIOS under KVM, gdb
+# Timed runs per case. Slow cases (QEMU booting its BIOS under KVM, gdb
 # sessions) get fewer.
 if [ "$QUICK" = 1 ]; then
 	RUNS=3
@@ -41,11 +42,10 @@ STARTUP_TARGET=50                # row 1 target: kvm-vmm this many times faster 
 EXIT_TARGET=1.10                 # row 2 target: kvm-vmm / floor
 COMPUTE_TARGET=1.10              # row 3 target: ring 3 / native
 
-QEMU_ARGS=(-debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=1 -display none -nodefaults)
+QEMU_ARGS="-debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=1 -display none -nodefaults"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-ROWS=()                          # table lines, printed at the end
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -67,7 +67,7 @@ scale() {
 # calc EXPR: evaluate an awk expression.
 calc() { awk "BEGIN { printf \"%.9g\\n\", $1 }"; }
 
-# fmt_time SECONDS: three significant digits in s, ms, us or ns.
+# fmt_time SECONDS: three significant digits in s, ms, µs or ns.
 fmt_time() {
 	awk -v t="$1" 'function sig(v) {
 		if (v >= 100) return sprintf("%.0f", v)
@@ -92,25 +92,78 @@ fmt_ratio() {
 		else printf "%.2f×", r }'
 }
 
-# met COND: "met" or "missed" for an awk condition.
-met() { awk "BEGIN { print ($1) ? \"**met**\" : \"**missed**\" }"; }
-
 # ---- the table -----------------------------------------------------------------
 
-# row NUM BENCHMARK CASE MEDIAN MIN MAX RATIO NOTE
+ROWS=()                          # table lines, printed at the end
+LAST_NUM=""
+
+# row NUM BENCHMARK CASE MEDIAN MIN MAX RATIO NOTE: one table line; the
+# benchmark is named on the first line of its row only.
 row() {
-	ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |")
+	local what=$2
+	[ "$1" = "$LAST_NUM" ] && what=""
+	LAST_NUM=$1
+	ROWS+=("| $1 | $what | $3 | $4 | $5 | $6 | $7 | $8 |")
 }
 
 # row_na NUM BENCHMARK CASE REASON
 row_na() { row "$1" "$2" "$3" "n/a ($4)" "" "" "" ""; }
 
+# result NUM BENCHMARK CASE LABEL UNIT REF NOTE [TARGET CONDITION]: the line
+# of a measured case from the numbers in $WORK/CASE.val (one per run, in
+# UNIT: "s" or "KiB"): median, min, max, and the ratio of the median to REF
+# ("=" for the reference itself, empty for none). With TARGET, the note
+# starts with "TARGET: met" or "missed" by the awk CONDITION on m (the
+# median) and r (the ratio). Leaves the median in MEDIAN (empty if n/a).
+result() {
+	local num=$1 what=$2 name=$3 label=$4 unit=$5 ref=$6 note=$7
+	local target=${8:-} cond=${9:-} m lo hi r="" fmt=fmt_time verdict
+	MEDIAN=""
+	if ! ok "$name"; then
+		row_na "$num" "$what" "$label" "${REASON_OF[$name]:-not measured}"
+		return
+	fi
+	[ "$unit" = KiB ] && fmt=fmt_mib
+	read -r m lo hi < <(stats "$WORK/$name.val")
+	MEDIAN=$m
+	if [ "$ref" = "=" ]; then
+		r=1
+	elif [ -n "$ref" ]; then
+		r=$(calc "$m / $ref")
+	fi
+	if [ -n "$target" ] && [ -n "$r" ]; then
+		verdict=$(awk -v m="$m" -v r="$r" "BEGIN { print ($cond) ? \"**met**\" : \"**missed**\" }")
+		note="$target: $verdict${note:+; $note}"
+	fi
+	row "$num" "$what" "$label" "$("$fmt" "$m")" "$("$fmt" "$lo")" "$("$fmt" "$hi")" \
+		"${r:+$(fmt_ratio "$r")}" "$note"
+}
+
 # ---- running things ------------------------------------------------------------
+
+# A case is one command to check and time. CMD[name] is its command line
+# (no argument has spaces: hyperfine splits it as a shell would),
+# SAMPLES[name] how many timed runs it gets, REASON_OF[name] why it is n/a.
+declare -A CMD SAMPLES REASON_OF
+
+# add_case NAME STATUS WANT_FILE RUNS CMD...: declare a case and run it
+# once (check) to compare its exit status and stdout with what it must give.
+add_case() {
+	local name=$1 status=$2 want=$3 runs=$4
+	shift 4
+	CMD[$name]="$*"
+	SAMPLES[$name]=$runs
+	REASON_OF[$name]=""
+	check "$name" "$status" "$want" "$@" || REASON_OF[$name]=$REASON
+}
+
+# ok NAME: the case exists and passed its check.
+ok() { [ -n "${CMD[$1]:-}" ] && [ -z "${REASON_OF[$1]:-}" ]; }
 
 # check NAME EXPECTED_STATUS EXPECTED_OUTPUT_FILE CMD...: run CMD once and
 # compare its status and stdout. On failure sets REASON and returns 1.
 # The run is also a sample: its wall time goes to $WORK/NAME.check.wall and
-# its peak RSS (KiB) to $WORK/NAME.check.rss (hf and peak_rss use them).
+# its peak RSS (KiB) to $WORK/NAME.check.rss.
 check() {
 	local name=$1 want_status=$2 want_out=$3 status t0
 	shift 3
@@ -133,48 +186,81 @@ check() {
 	return 1
 }
 
-# hf NAME RUNS CMD...: time CMD with hyperfine (no shell, output to
-# /dev/null); the wall time of each run, in seconds, goes to $WORK/NAME.
-# With RUNS = 1 (slow cases in QUICK mode) the checking run is the sample.
-hf() {
-	local name=$1 runs=$2 warmup=$WARMUP
-	shift 2
-	if [ "$runs" -le 1 ] && [ -s "$WORK/$name.check.wall" ]; then
-		log "timing $name: the checking run is the sample"
-		cp "$WORK/$name.check.wall" "$WORK/$name"
-		return 0
+# time_cases NAME...: time the cases that passed their check, in rounds:
+# each round runs each case once with hyperfine (no shell, output to
+# /dev/null), so that a change in the machine's load hits every case
+# alike. A first round warms up (not in QUICK mode, not for slow cases). A
+# case takes part in its first SAMPLES rounds; with SAMPLES = 1 its
+# checking run is the sample. Each run's wall time, in seconds, goes to
+# $WORK/NAME.val.
+time_cases() {
+	local name round rounds=0
+	for name; do
+		ok "$name" || continue
+		: > "$WORK/$name.val"
+		[ "${SAMPLES[$name]}" -gt "$rounds" ] && rounds=${SAMPLES[$name]}
+	done
+	log "timing $* ($rounds rounds)"
+	for ((round = -WARMUP; round < rounds; round++)); do
+		for name; do
+			ok "$name" || continue
+			if [ "${SAMPLES[$name]}" = 1 ]; then
+				[ "$round" = 0 ] && cp "$WORK/$name.check.wall" "$WORK/$name.val"
+				continue
+			fi
+			[ "$round" -lt "${SAMPLES[$name]}" ] || continue
+			[ "$round" -lt 0 ] && [ "${SAMPLES[$name]}" -lt "$RUNS" ] && continue
+			if ! hyperfine -N -i --style none --output null --runs 1 \
+				--export-json "$WORK/$name.json" "${CMD[$name]}" \
+				> /dev/null 2> "$WORK/$name.hf.err"; then
+				REASON_OF[$name]="hyperfine failed: $(head -c 100 "$WORK/$name.hf.err" | tr '\n|' '  ')"
+				log "$name: ${REASON_OF[$name]}"
+				continue
+			fi
+			[ "$round" -ge 0 ] && jq -r '.results[0].times[]' "$WORK/$name.json" >> "$WORK/$name.val"
+		done
+	done
+}
+
+# per_unit NAME DIVISOR [OFFSET_CASE]: turn the run times of NAME into
+# time per unit of work: (run - median of OFFSET_CASE, if given) / DIVISOR.
+per_unit() {
+	local name=$1 div=$2 offset=0 lo hi
+	ok "$name" || return 0
+	if [ -n "${3:-}" ]; then
+		if ! ok "$3"; then
+			REASON_OF[$name]="its fib(0) twin: ${REASON_OF[$3]:-not measured}"
+			return 0
+		fi
+		read -r offset lo hi < <(stats "$WORK/$3.val")
 	fi
-	[ "$runs" -lt 3 ] && warmup=0
-	log "timing $name ($runs runs): $*"
-	if ! hyperfine -N -i --style none --output null --runs "$runs" --warmup "$warmup" \
-		--export-json "$WORK/$name.json" "$*" > /dev/null 2> "$WORK/$name.hf.err"; then
-		REASON="hyperfine failed: $(head -c 100 "$WORK/$name.hf.err" | tr '\n|' '  ')"
-		log "$name: $REASON"
-		return 1
-	fi
-	jq -r '.results[0].times[]' "$WORK/$name.json" > "$WORK/$name"
+	scale "$WORK/$name.val" "$offset" "$div" > "$WORK/$name.per"
+	mv "$WORK/$name.per" "$WORK/$name.val"
 }
 
 # rss_of FILE: the peak RSS (KiB) in the report of /usr/bin/time -v.
 rss_of() { awk -F': *' '/Maximum resident set size/ { print $2 }' "$1"; }
 
-# peak_rss NAME RUNS CHECKED CMD...: peak RSS (KiB) of RUNS runs of CMD,
-# from /usr/bin/time -v, to $WORK/NAME; the checking run CHECKED (a check
-# NAME) counts as the first.
+# peak_rss NAME RUNS: peak RSS (KiB) of RUNS runs of case NAME, from
+# /usr/bin/time -v, to $WORK/NAME.rss.val; its checking run is the first.
 peak_rss() {
-	local name=$1 runs=$2 checked=$3 i=0
-	shift 3
-	log "peak RSS of $name ($runs runs): $*"
-	: > "$WORK/$name"
-	if [ -s "$WORK/$checked.check.rss" ]; then
-		cat "$WORK/$checked.check.rss" >> "$WORK/$name"
-		i=1
+	local name=$1 runs=$2 i
+	if ! ok "$name"; then
+		REASON_OF[$name.rss]="does not run here: ${REASON_OF[$name]:-not measured}"
+		return
 	fi
-	for (( ; i < runs; i++)); do
-		/usr/bin/time -v -o "$WORK/$name.time" "$@" > /dev/null 2>&1 < /dev/null
-		rss_of "$WORK/$name.time" >> "$WORK/$name"
+	log "peak RSS of $name ($runs runs)"
+	cp "$WORK/$name.check.rss" "$WORK/$name.rss.val"
+	for ((i = 1; i < runs; i++)); do
+		# shellcheck disable=SC2086 # CMD is a word list
+		/usr/bin/time -v -o "$WORK/$name.time" ${CMD[$name]} > /dev/null 2>&1 < /dev/null
+		rss_of "$WORK/$name.time" >> "$WORK/$name.rss.val"
 	done
+	CMD[$name.rss]=${CMD[$name]}
+	REASON_OF[$name.rss]=""
 }
+
+host_is_pvm() { [ -d /sys/module/kvm_pvm ]; }
 
 # ---- the host ------------------------------------------------------------------
 
@@ -189,81 +275,64 @@ host_header() {
 	echo "- CPU: $cpu, $(nproc) cores online; Linux $(uname -r)"
 	echo "- /dev/kvm ${kvm_line#host: }"
 	[ -n "$exit_line" ] && echo "- kvm-vmm --check-host: $exit_line"
-	echo "- kvm-vmm $("$VMM" --version | awk '{ print $2 }') (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- vmm 2>/dev/null || echo ', vmm/ modified')), $(qemu-system-i386 --version | head -1), $(gdb --version | head -1), $(hyperfine --version)"
+	echo "- kvm-vmm $("$VMM" --version | awk '{ print $2 }') (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- vmm gdbstub 2>/dev/null || echo ', with uncommitted changes in vmm/ or gdbstub/')), $(qemu-system-i386 --version | head -1), $(gdb --version | head -1), $(hyperfine --version)"
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); runs per case: $RUNS (slow cases: $RUNS_SLOW)$([ "$QUICK" = 1 ] && echo '; QUICK=1')"
-	echo
 }
+
+# load_average: the 1-minute load average (runnable tasks; compare with the cores).
+load_average() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---- row 1: start-up -------------------------------------------------------------
 
-bench_startup() {
-	local what="start-up: lesson 01 to exit, whole process"
-	local elf=$OUT/hello-exit.elf img=$OUT/hello-exit.img
-	local ref="" m lo hi accel
+# startup_cases: lesson 01 (with an exit at its end) under kvm-vmm, the
+# floor, and QEMU with TCG and with KVM; rows 1 and 5 use them.
+startup_cases() {
+	local qemu="-drive format=raw,file=$OUT/hello-exit.img $QEMU_ARGS"
+	[ -n "${CMD[startup-vmm]:-}" ] && return
 	printf 'Hello, KVM!\n' > "$WORK/hello.want"
+	add_case startup-vmm 0 "$WORK/hello.want" "$RUNS" "$VMM" "$OUT/hello-exit.elf"
+	add_case startup-floor 0 "$WORK/hello.want" "$RUNS" "$OUT/floor" "$OUT/hello-exit.bin"
+	# shellcheck disable=SC2086 # word lists
+	add_case startup-tcg "$QEMU_EXIT_OK" "$WORK/hello.want" "$RUNS" \
+		qemu-system-i386 -accel tcg $qemu
+	# shellcheck disable=SC2086
+	add_case startup-kvm "$QEMU_EXIT_OK" "$WORK/hello.want" "$RUNS_SLOW" \
+		qemu-system-i386 -accel kvm $qemu
+}
 
-	if check startup-vmm 0 "$WORK/hello.want" "$VMM" "$elf" &&
-		hf startup-vmm "$RUNS" "$VMM" "$elf"; then
-		read -r m lo hi < <(stats "$WORK/startup-vmm")
-		ref=$m
-		row 1 "$what" "kvm-vmm" "$(fmt_time "$m")" "$(fmt_time "$lo")" "$(fmt_time "$hi")" \
-			"1.00×" "reference; ratio = time ÷ kvm-vmm"
-	else
-		row_na 1 "$what" "kvm-vmm" "$REASON"
-	fi
-	for accel in tcg kvm; do
-		local runs=$RUNS note=""
-		[ "$accel" = kvm ] && runs=$RUNS_SLOW
-		local cmd=(qemu-system-i386 -accel "$accel" -drive "format=raw,file=$img" "${QEMU_ARGS[@]}")
-		if check "startup-$accel" "$QEMU_EXIT_OK" "$WORK/hello.want" "${cmd[@]}" &&
-			hf "startup-$accel" "$runs" "${cmd[@]}"; then
-			read -r m lo hi < <(stats "$WORK/startup-$accel")
-			local ratio="" ; [ -n "$ref" ] && ratio=$(calc "$m / $ref")
-			if [ "$accel" = tcg ] && [ -n "$ref" ]; then
-				note="target kvm-vmm ≥ ${STARTUP_TARGET}× faster: $(met "$ratio >= $STARTUP_TARGET") ($(fmt_ratio "$ratio"))"
-			fi
-			row 1 "" "qemu-system-i386 -accel $accel" "$(fmt_time "$m")" "$(fmt_time "$lo")" \
-				"$(fmt_time "$hi")" "${ratio:+$(fmt_ratio "$ratio")}" "$note"
-		else
-			row_na 1 "" "qemu-system-i386 -accel $accel" "$REASON"
-		fi
-	done
+bench_startup() {
+	local what="start-up: lesson 01 to exit, whole process" ref bios
+	startup_cases
+	time_cases startup-vmm startup-floor startup-tcg startup-kvm
+	result 1 "$what" startup-vmm "kvm-vmm" s "=" "reference; ratio = time ÷ kvm-vmm"
+	ref=$MEDIAN
+	result 1 "$what" startup-floor "floor: bench/floor.c, same image" s "$ref" \
+		"bare KVM API: the least a KVM process pays here"
+	result 1 "$what" startup-tcg "qemu-system-i386 -accel tcg" s "$ref" "" \
+		"target kvm-vmm ≥ ${STARTUP_TARGET}× faster" "r >= $STARTUP_TARGET"
+	bios="its BIOS runs in ring 0"
+	host_is_pvm && bios="$bios, emulated on nested PVM"
+	result 1 "$what" startup-kvm "qemu-system-i386 -accel kvm" s "$ref" "$bios"
 }
 
 # ---- row 2: exit cost ------------------------------------------------------------
 
 bench_exits() {
 	local what="exit cost: $BENCH_EXITS \`out\` to 0xE9 (whole process ÷ $BENCH_EXITS)"
-	local bin=$OUT/exits-$BENCH_EXITS.bin ref="" m lo hi ratio
+	local bin=$OUT/exits-$BENCH_EXITS.bin
 	# The expected output: lines of 99 dots and a newline.
 	awk -v n="$((BENCH_EXITS / OUTS_PER_LINE))" -v w="$((OUTS_PER_LINE - 1))" 'BEGIN {
 		line = sprintf("%" w "s", ""); gsub(/ /, ".", line)
 		for (i = 0; i < n; i++) print line }' > "$WORK/exits.want"
-
-	if check exits-floor 0 "$WORK/exits.want" "$OUT/floor" "$bin" &&
-		hf exits-floor "$RUNS" "$OUT/floor" "$bin"; then
-		scale "$WORK/exits-floor" 0 "$BENCH_EXITS" > "$WORK/exits-floor.per"
-		read -r m lo hi < <(stats "$WORK/exits-floor.per")
-		ref=$m
-		row 2 "$what" "floor: bench/floor.c, bare KVM API" "$(fmt_time "$m")" "$(fmt_time "$lo")" \
-			"$(fmt_time "$hi")" "1.00×" "reference; ratio = time ÷ floor"
-	else
-		row_na 2 "$what" "floor: bench/floor.c, bare KVM API" "$REASON"
-	fi
-	if check exits-vmm 0 "$WORK/exits.want" "$VMM" --load-addr 0x7c00 "$bin" &&
-		hf exits-vmm "$RUNS" "$VMM" --load-addr 0x7c00 "$bin"; then
-		scale "$WORK/exits-vmm" 0 "$BENCH_EXITS" > "$WORK/exits-vmm.per"
-		read -r m lo hi < <(stats "$WORK/exits-vmm.per")
-		local note="" r=""
-		if [ -n "$ref" ]; then
-			ratio=$(calc "$m / $ref")
-			r=$(fmt_ratio "$ratio")
-			note="target ≤ ${EXIT_TARGET}× floor: $(met "$ratio <= $EXIT_TARGET")"
-		fi
-		row 2 "" "kvm-vmm" "$(fmt_time "$m")" "$(fmt_time "$lo")" "$(fmt_time "$hi")" "$r" "$note"
-	else
-		row_na 2 "" "kvm-vmm" "$REASON"
-	fi
+	add_case exits-floor 0 "$WORK/exits.want" "$RUNS" "$OUT/floor" "$bin"
+	add_case exits-vmm 0 "$WORK/exits.want" "$RUNS" "$VMM" --load-addr 0x7c00 "$bin"
+	time_cases exits-floor exits-vmm
+	per_unit exits-floor "$BENCH_EXITS"
+	per_unit exits-vmm "$BENCH_EXITS"
+	result 2 "$what" exits-floor "floor: bench/floor.c, bare KVM API" s "=" \
+		"reference; ratio = time ÷ floor"
+	result 2 "$what" exits-vmm "kvm-vmm, the same flat image" s "$MEDIAN" "" \
+		"target ≤ ${EXIT_TARGET}× floor" "r <= $EXIT_TARGET"
 }
 
 # ---- row 3: compute --------------------------------------------------------------
@@ -272,80 +341,49 @@ bench_exits() {
 fib() { awk -v n="$1" 'BEGIN { a = 0; b = 1; for (i = 0; i < n; i++) { t = a + b; a = b; b = t }; print a }'; }
 fib_calls() { echo $((2 * $(fib $(($1 + 1))) - 1)); }
 
-# compute_case NAME LABEL N EXPECTED_STATUS CMD_WORK... -- CMD_EMPTY...:
-# time the work and the same vehicle computing fib(0); per call is
-# (run - median of the empty runs) / calls. Sets PER_CALL (median) or REASON.
-compute_case() {
+# compute_cases NAME N STATUS CMD_FOR_N CMD_FOR_0: a case computing fib(N)
+# and its twin NAME-empty, the same vehicle computing fib(0) (start-up,
+# set-up and exit: what the case costs besides the work).
+compute_cases() {
 	local name=$1 n=$2 status=$3
-	shift 3
-	local work=() empty=()
-	while [ "$1" != "--" ]; do work+=("$1"); shift; done
-	shift
-	empty=("$@")
-	printf '%s\n' "$(fib "$n")" > "$WORK/$name.want"
-	printf '0\n' > "$WORK/$name-empty.want"
-	PER_CALL=""
-	check "$name" "$status" "$WORK/$name.want" "${work[@]}" || return 1
-	check "$name-empty" "$status" "$WORK/$name-empty.want" "${empty[@]}" || return 1
-	hf "$name-empty" "$RUNS" "${empty[@]}" || return 1
-	hf "$name" "$RUNS" "${work[@]}" || return 1
-	local e lo hi
-	read -r e lo hi < <(stats "$WORK/$name-empty")
-	scale "$WORK/$name" "$e" "$(fib_calls "$n")" > "$WORK/$name.per"
-	read -r PER_CALL PER_LO PER_HI < <(stats "$WORK/$name.per")
+	fib "$n" > "$WORK/fib-$n.want"
+	# shellcheck disable=SC2086 # word lists
+	add_case "$name" "$status" "$WORK/fib-$n.want" "$RUNS" $4
+	# shellcheck disable=SC2086
+	add_case "$name-empty" "$status" "$WORK/fib-0.want" "$RUNS" $5
 }
 
 bench_compute() {
-	local n3=$BENCH_FIB_RING3 n0=$BENCH_FIB_RING0
 	local what="compute: recursive fib, time per call (start-up subtracted)"
-	local ref="" note r
+	local n3=$BENCH_FIB_RING3 n0=$BENCH_FIB_RING0 ref ring0_note
+	local native=$OUT/compute_native qemu="qemu-system-x86_64 -accel tcg -drive format=raw,file=$OUT/compute-r3-n"
+	local name names=()
+	echo 0 > "$WORK/fib-0.want"
+	compute_cases native-asm "$n3" 0 "$native asm $n3" "$native asm 0"
+	compute_cases native-c "$n3" 0 "$native c $n3" "$native c 0"
+	compute_cases ring3 "$n3" 0 "$VMM $OUT/compute-r3-n$n3.elf" "$VMM $OUT/compute-r3-n0.elf"
+	compute_cases ring0 "$n0" 0 "$VMM $OUT/compute-r0-n$n0.elf" "$VMM $OUT/compute-r0-n0.elf"
+	compute_cases tcg "$n3" "$QEMU_EXIT_OK" "$qemu$n3.img $QEMU_ARGS" "${qemu}0.img $QEMU_ARGS"
+	for name in native-asm native-c ring3 ring0 tcg; do names+=("$name" "$name-empty"); done
+	time_cases "${names[@]}"
+	for name in native-asm native-c ring3 tcg; do
+		per_unit "$name" "$(fib_calls "$n3")" "$name-empty"
+	done
+	per_unit ring0 "$(fib_calls "$n0")" ring0-empty
 
-	if compute_case native-asm "$n3" 0 "$OUT/compute_native" asm "$n3" -- "$OUT/compute_native" asm 0; then
-		ref=$PER_CALL
-		row 3 "$what" "native, the guest's instructions, fib($n3)" "$(fmt_time "$PER_CALL")" \
-			"$(fmt_time "$PER_LO")" "$(fmt_time "$PER_HI")" "1.00×" "reference; ratio = time ÷ native"
-	else
-		row_na 3 "$what" "native, the guest's instructions" "$REASON"
-	fi
-	if compute_case native-c "$n3" 0 "$OUT/compute_native" c "$n3" -- "$OUT/compute_native" c 0; then
-		row 3 "" "native, C (cc -O2), fib($n3)" "$(fmt_time "$PER_CALL")" "$(fmt_time "$PER_LO")" \
-			"$(fmt_time "$PER_HI")" "${ref:+$(fmt_ratio "$(calc "$PER_CALL / $ref")")}" "compiler's code, for comparison"
-	else
-		row_na 3 "" "native, C (cc -O2)" "$REASON"
-	fi
-	if compute_case ring3 "$n3" 0 "$VMM" "$OUT/compute-r3-n$n3.elf" -- "$VMM" "$OUT/compute-r3-n0.elf"; then
-		note="" r=""
-		if [ -n "$ref" ]; then
-			r=$(calc "$PER_CALL / $ref")
-			note="target ≤ ${COMPUTE_TARGET}× native: $(met "$r <= $COMPUTE_TARGET")"
-			r=$(fmt_ratio "$r")
-		fi
-		row 3 "" "kvm-vmm, ring 3, fib($n3)" "$(fmt_time "$PER_CALL")" "$(fmt_time "$PER_LO")" \
-			"$(fmt_time "$PER_HI")" "$r" "$note"
-	else
-		row_na 3 "" "kvm-vmm, ring 3" "$REASON"
-	fi
-	if compute_case ring0 "$n0" 0 "$VMM" "$OUT/compute-r0-n$n0.elf" -- "$VMM" "$OUT/compute-r0-n0.elf"; then
-		note="ring-0 code is emulated on nested PVM"
-		host_is_pvm || note="ring-0 code runs natively on this host"
-		row 3 "" "kvm-vmm, ring 0, fib($n0)" "$(fmt_time "$PER_CALL")" "$(fmt_time "$PER_LO")" \
-			"$(fmt_time "$PER_HI")" "${ref:+$(fmt_ratio "$(calc "$PER_CALL / $ref")")}" "$note"
-	else
-		row_na 3 "" "kvm-vmm, ring 0" "$REASON"
-	fi
-	local q=(qemu-system-x86_64 -accel tcg)
-	if compute_case tcg "$n3" "$QEMU_EXIT_OK" \
-		"${q[@]}" -drive "format=raw,file=$OUT/compute-r3-n$n3.img" "${QEMU_ARGS[@]}" -- \
-		"${q[@]}" -drive "format=raw,file=$OUT/compute-r3-n0.img" "${QEMU_ARGS[@]}"; then
-		row 3 "" "qemu-system-x86_64 -accel tcg, ring 3, fib($n3)" "$(fmt_time "$PER_CALL")" \
-			"$(fmt_time "$PER_LO")" "$(fmt_time "$PER_HI")" \
-			"${ref:+$(fmt_ratio "$(calc "$PER_CALL / $ref")")}" "same image as kvm-vmm ring 3"
-	else
-		row_na 3 "" "qemu-system-x86_64 -accel tcg" "$REASON"
-	fi
+	result 3 "$what" native-asm "native, the guest's instructions, fib($n3)" s "=" \
+		"reference; ratio = time ÷ native"
+	ref=$MEDIAN
+	result 3 "$what" native-c "native, C (cc -O2), fib($n3)" s "$ref" \
+		"the compiler's code, for comparison"
+	result 3 "$what" ring3 "kvm-vmm, ring 3, fib($n3)" s "$ref" "" \
+		"target ≤ ${COMPUTE_TARGET}× native" "r <= $COMPUTE_TARGET"
+	ring0_note="ring-0 code runs natively on this host"
+	host_is_pvm && ring0_note="ring-0 code is emulated on nested PVM"
+	result 3 "$what" ring0 "kvm-vmm, ring 0, fib($n0)" s "$ref" "$ring0_note"
+	result 3 "$what" tcg "qemu-system-x86_64 -accel tcg, ring 3, fib($n3)" s "$ref" \
+		"the same image as kvm-vmm ring 3"
 }
-
-host_is_pvm() { [ -d /sys/module/kvm_pvm ]; }
 
 # ---- row 4: debugging --------------------------------------------------------------
 
@@ -428,7 +466,8 @@ gdb_session_vmm() {
 gdb_session_qemu() {
 	local elf=$OUT/steps.elf img=$OUT/steps.img port pid
 	port=$(free_port)
-	qemu-system-i386 -accel tcg -drive "format=raw,file=$img" "${QEMU_ARGS[@]}" \
+	# shellcheck disable=SC2086 # QEMU_ARGS is a word list
+	qemu-system-i386 -accel tcg -drive "format=raw,file=$img" $QEMU_ARGS \
 		-gdb "tcp:127.0.0.1:$port" -S > /dev/null 2> "$WORK/gdb-qemu.err" < /dev/null &
 	pid=$!
 	gdb_timed_steps > "$WORK/gdb.cmds"
@@ -438,155 +477,131 @@ gdb_session_qemu() {
 	wait_gone "$pid"
 }
 
-# gdb_case NAME: RUNS_SLOW sessions; seconds of each $STEPS stepi to
-# $WORK/NAME, the state each one reached to $WORK/NAME.state.
-gdb_case() {
-	local name=$1 i rc
-	: > "$WORK/$name"
-	: > "$WORK/$name.state"
-	log "timing $name ($RUNS_SLOW sessions of $STEPS stepi)"
-	for ((i = 0; i < RUNS_SLOW; i++)); do
-		"gdb_session_${name#gdb-}" > "$WORK/$name.log"
-		rc=$?
-		[ "$rc" = 2 ] && return 2
-		if ! grep -q '^STEPI_SECONDS' "$WORK/$name.log"; then
-			REASON=${REASON:-"gdb session failed: $(grep -v '^$' "$WORK/$name.log" | tail -1 | head -c 100 | tr '|' ' ')"}
-			log "$name: $REASON"
-			return 1
-		fi
-		awk '/^STEPI_SECONDS/ { print $2 }' "$WORK/$name.log" >> "$WORK/$name"
+# gdb_sample NAME: one session of case NAME (gdb-qemu or gdb-vmm): the
+# seconds its STEPS stepi took go to $WORK/NAME.val, the state it reached to
+# $WORK/NAME.state. On failure the case gets its REASON_OF.
+gdb_sample() {
+	local name=$1 rc
+	REASON=""
+	"gdb_session_${name#gdb-}" > "$WORK/$name.log"
+	rc=$?
+	if [ "$rc" = 2 ]; then
+		REASON_OF[$name]="stub not available"
+	elif ! grep -q '^STEPI_SECONDS' "$WORK/$name.log"; then
+		REASON_OF[$name]=${REASON:-"gdb session failed: $(grep -v '^$' "$WORK/$name.log" | tail -1 | head -c 100 | tr '|' ' ')"}
+		cp "$WORK/$name.log" "$OUT/$name.failed.log"   # kept for a look
+	else
+		awk '/^STEPI_SECONDS/ { print $2 }' "$WORK/$name.log" >> "$WORK/$name.val"
 		sed -n 's/^STEPI_STATE //p' "$WORK/$name.log" >> "$WORK/$name.state"
-	done
+		return
+	fi
+	log "$name: ${REASON_OF[$name]}"
 }
 
 # steps_note NAME: empty if every session of NAME ended where STEPS steps
-# lead, else which states it saw instead.
+# lead, else how many did not and where they ended.
 steps_note() {
 	local want wrong
+	ok "$1" || return 0
 	want=$(steps_expected)
 	wrong=$(grep -cvxF "$want" "$WORK/$1.state")
 	[ "$wrong" = 0 ] && return
 	log "$1: sessions ended at: $(sort "$WORK/$1.state" | uniq -c | tr '\n' ';') expected $want"
-	printf '; **%s of %s sessions did not end at %s** (saw %s)' "$wrong" \
+	printf '**%s of %s sessions did not end at %s** (but at %s)' "$wrong" \
 		"$(wc -l < "$WORK/$1.state")" "$want" \
 		"$(grep -vxF "$want" "$WORK/$1.state" | sort -u | head -2 | tr '\n' ' ')"
 }
 
 bench_gdb() {
 	local what="debugging: gdb -batch, $STEPS \`stepi\` (time per stepi, inside gdb)"
-	local ref="" m lo hi rc qemu_note=""
-	REASON=""
-	gdb_case gdb-qemu
-	rc=$?
-	if [ "$rc" = 0 ]; then
-		scale "$WORK/gdb-qemu" 0 "$STEPS" > "$WORK/gdb-qemu.per"
-		read -r m lo hi < <(stats "$WORK/gdb-qemu.per")
-		ref=$m
-		qemu_note="reference$(steps_note gdb-qemu)"
-	else
-		qemu_note=$REASON
-	fi
-	REASON=""
-	gdb_case gdb-vmm
-	rc=$?
-	if [ "$rc" = 0 ]; then
-		local vm vlo vhi note="" r=""
-		scale "$WORK/gdb-vmm" 0 "$STEPS" > "$WORK/gdb-vmm.per"
-		read -r vm vlo vhi < <(stats "$WORK/gdb-vmm.per")
-		if [ -n "$ref" ]; then
-			r=$(calc "$vm / $ref")
-			note="target faster than QEMU: $(met "$r < 1"); ratio = time ÷ QEMU"
-			r=$(fmt_ratio "$r")
-		fi
-		row 4 "$what" "kvm-vmm --gdb" "$(fmt_time "$vm")" "$(fmt_time "$vlo")" "$(fmt_time "$vhi")" \
-			"$r" "$note$(steps_note gdb-vmm)"
-	elif [ "$rc" = 2 ]; then
-		row_na 4 "$what" "kvm-vmm --gdb" "stub not available"
-	else
-		row_na 4 "$what" "kvm-vmm --gdb" "$REASON"
-	fi
-	if [ -n "$ref" ]; then
-		row 4 "" "QEMU gdbstub (-S, TCG)" "$(fmt_time "$m")" "$(fmt_time "$lo")" "$(fmt_time "$hi")" \
-			"1.00×" "$qemu_note"
-	else
-		row_na 4 "" "QEMU gdbstub (-S, TCG)" "$qemu_note"
-	fi
+	local name round note
+	for name in gdb-qemu gdb-vmm; do
+		CMD[$name]="a gdb session"
+		REASON_OF[$name]=""
+		: > "$WORK/$name.val"
+		: > "$WORK/$name.state"
+	done
+	log "timing gdb-qemu gdb-vmm ($RUNS_SLOW rounds of one session each)"
+	for ((round = 0; round < RUNS_SLOW; round++)); do
+		for name in gdb-qemu gdb-vmm; do
+			ok "$name" && gdb_sample "$name"
+		done
+	done
+	per_unit gdb-qemu "$STEPS"
+	per_unit gdb-vmm "$STEPS"
+	note=$(steps_note gdb-qemu)
+	result 4 "$what" gdb-qemu "QEMU gdbstub (-S, TCG)" s "=" \
+		"reference; ratio = time ÷ QEMU${note:+; $note}"
+	result 4 "$what" gdb-vmm "kvm-vmm --gdb" s "$MEDIAN" "$(steps_note gdb-vmm)" \
+		"target faster than QEMU" "r < 1"
 }
 
 # ---- row 5: memory -------------------------------------------------------------------
 
 bench_memory() {
 	local what="memory: peak RSS, lesson 01 (/usr/bin/time -v)"
-	local ref="" m lo hi accel
-	peak_rss rss-vmm "$RUNS" startup-vmm "$VMM" "$OUT/hello-exit.elf"
-	if read -r m lo hi < <(stats "$WORK/rss-vmm"); then
-		ref=$m
-		row 5 "$what" "kvm-vmm" "$(fmt_mib "$m")" "$(fmt_mib "$lo")" "$(fmt_mib "$hi")" "1.00×" \
-			"target ≤ 4 MiB: $(met "$m <= $RSS_TARGET_KIB"); ratio = RSS ÷ kvm-vmm"
-	else
-		row_na 5 "$what" "kvm-vmm" "no measurement"
-	fi
-	for accel in tcg kvm; do
-		local runs=$RUNS
-		[ "$accel" = kvm ] && runs=$RUNS_SLOW
-		if [ ! -s "$WORK/startup-$accel" ]; then
-			row_na 5 "" "qemu-system-i386 -accel $accel" "does not run here, see row 1"
-			continue
-		fi
-		peak_rss "rss-$accel" "$runs" "startup-$accel" qemu-system-i386 -accel "$accel" \
-			-drive "format=raw,file=$OUT/hello-exit.img" "${QEMU_ARGS[@]}"
-		read -r m lo hi < <(stats "$WORK/rss-$accel")
-		row 5 "" "qemu-system-i386 -accel $accel" "$(fmt_mib "$m")" "$(fmt_mib "$lo")" \
-			"$(fmt_mib "$hi")" "${ref:+$(fmt_ratio "$(calc "$m / $ref")")}" ""
-	done
+	startup_cases
+	peak_rss startup-vmm "$RUNS"
+	peak_rss startup-tcg "$RUNS"
+	peak_rss startup-kvm "$RUNS_SLOW"
+	local ref
+	result 5 "$what" startup-vmm.rss "kvm-vmm" KiB "=" "ratio = RSS ÷ kvm-vmm" \
+		"target ≤ 4 MiB" "m <= $RSS_TARGET_KIB"
+	ref=$MEDIAN
+	result 5 "$what" startup-tcg.rss "qemu-system-i386 -accel tcg" KiB "$ref" ""
+	result 5 "$what" startup-kvm.rss "qemu-system-i386 -accel kvm" KiB "$ref" ""
 }
 
 # ---- row 6: scaling -----------------------------------------------------------------
 
+# Cases scale-N: N guests in one kvm-vmm. Timed in rounds like the rest,
+# but by hand: the wall time around /usr/bin/time, which gives the RSS.
 bench_scaling() {
-	local what="scaling: N guests of $BENCH_SCALE_EXITS exits in one kvm-vmm (wall time)"
-	local elf=$OUT/exits-$BENCH_SCALE_EXITS.elf n i ref="" first=1
+	local what="scaling: N guests of $BENCH_SCALE_EXITS exits each, one kvm-vmm (wall time)"
+	local elf=$OUT/exits-$BENCH_SCALE_EXITS.elf n i round t0 ref="" rss
 	for n in $SCALE_GUESTS; do
-		local guests=() label="$n guest$([ "$n" -gt 1 ] && echo s)"
-		for ((i = 0; i < n; i++)); do guests+=("$elf"); done
+		local guests=""
+		for ((i = 0; i < n; i++)); do guests="$guests $elf"; done
+		CMD[scale-$n]="$VMM$guests"
+		REASON_OF[scale-$n]=""
+		: > "$WORK/scale-$n.val"
+		: > "$WORK/scale-$n.rss.val"
 		local lines want=$((n * BENCH_SCALE_EXITS / OUTS_PER_LINE))
-		lines=$(timeout "$CHECK_TIMEOUT" "$VMM" "${guests[@]}" 2>/dev/null | grep -c .)
-		local label_what=""
-		[ "$first" = 1 ] && label_what=$what
-		first=0
-		if [ "$lines" != "$want" ]; then
-			row_na 6 "$label_what" "$label" "$lines output lines, expected $want"
+		# shellcheck disable=SC2086 # a word list
+		lines=$(timeout "$CHECK_TIMEOUT" ${CMD[scale-$n]} 2> /dev/null | grep -c .)
+		[ "$lines" = "$want" ] || REASON_OF[scale-$n]="$lines output lines, expected $want"
+	done
+	log "timing scaling with $SCALE_GUESTS guests ($RUNS rounds)"
+	for ((round = 0; round < RUNS; round++)); do
+		for n in $SCALE_GUESTS; do
+			ok "scale-$n" || continue
+			t0=$EPOCHREALTIME
+			# shellcheck disable=SC2086
+			/usr/bin/time -f %M -o "$WORK/scale.time" ${CMD[scale-$n]} > /dev/null 2>&1
+			calc "$EPOCHREALTIME - $t0" >> "$WORK/scale-$n.val"
+			tail -1 "$WORK/scale.time" >> "$WORK/scale-$n.rss.val"
+		done
+	done
+	for n in $SCALE_GUESTS; do
+		if ! ok "scale-$n"; then
+			row_na 6 "$what" "$n guest(s)" "${REASON_OF[scale-$n]}"
 			continue
 		fi
-		log "timing scaling with $n guests ($RUNS runs)"
-		: > "$WORK/scale-$n"
-		: > "$WORK/scale-$n.rss"
-		for ((i = 0; i < RUNS; i++)); do
-			local t0=$EPOCHREALTIME
-			/usr/bin/time -f %M -o "$WORK/scale.time" "$VMM" "${guests[@]}" > /dev/null 2>&1
-			local t1=$EPOCHREALTIME
-			calc "$t1 - $t0" >> "$WORK/scale-$n"
-			tail -1 "$WORK/scale.time" >> "$WORK/scale-$n.rss"
-		done
-		local m lo hi rm rlo rhi
-		read -r m lo hi < <(stats "$WORK/scale-$n")
-		read -r rm rlo rhi < <(stats "$WORK/scale-$n.rss")
-		[ -z "$ref" ] && ref=$m
-		row 6 "$label_what" "$label" "$(fmt_time "$m")" "$(fmt_time "$lo")" "$(fmt_time "$hi")" \
-			"$(fmt_ratio "$(calc "$m / $ref")")" \
-			"peak RSS $(fmt_mib "$rm"), $(fmt_mib "$(calc "$rm / $n")") per guest; $(fmt_time "$(calc "$m / $n")") wall per guest"
+		rss=$(stats "$WORK/scale-$n.rss.val" | cut -d' ' -f1)
+		result 6 "$what" "scale-$n" "$n guest$([ "$n" -gt 1 ] && echo s)" s "${ref:-=}" \
+			"peak RSS $(fmt_mib "$rss"), $(fmt_mib "$(calc "$rss / $n")") per guest"
+		[ -z "$ref" ] && ref=$MEDIAN
+		ROWS[-1]="${ROWS[-1]% |}; wall per guest $(fmt_time "$(calc "$MEDIAN / $n")") |"
 	done
 }
 
 # ---- main ------------------------------------------------------------------------------
 
-for tool in hyperfine jq /usr/bin/time qemu-system-i386 qemu-system-x86_64 gdb ss; do
+for tool in hyperfine jq /usr/bin/time qemu-system-i386 qemu-system-x86_64 gdb ss nm; do
 	command -v "$tool" > /dev/null || { echo "bench: $tool is missing (make deps)" >&2; exit 1; }
 done
 [ -x "$VMM" ] || { echo "bench: $VMM is missing (make)" >&2; exit 1; }
 
-started=$EPOCHREALTIME
-HEADER=$(host_header)
 # bench_row NUM NAME FUNCTION: run one row (if in BENCH_ROWS), logging
 # how long it took.
 bench_row() {
@@ -596,16 +611,28 @@ bench_row() {
 	"$3"
 	log "row $1 took $(fmt_time "$(calc "$EPOCHREALTIME - $t0")")"
 }
+
+started=$EPOCHREALTIME
+HEADER=$(host_header)
+LOAD_BEFORE=$(load_average)
 bench_row 1 start-up bench_startup
 bench_row 2 "exit cost" bench_exits
 bench_row 3 compute bench_compute
 bench_row 4 debugging bench_gdb
 bench_row 5 memory bench_memory
 bench_row 6 scaling bench_scaling
+LOAD_AFTER=$(load_average)
 
-echo "$HEADER"
-echo "| # | benchmark | case | median | min | max | ratio | target / note |"
-echo "|---|---|---|---:|---:|---:|---:|---|"
-printf '%s\n' "${ROWS[@]}"
-echo
-echo "Harness wall time: $(fmt_time "$(calc "$EPOCHREALTIME - $started")")."
+{
+	echo "$HEADER"
+	echo "- load average (1 min) before / after: $LOAD_BEFORE / $LOAD_AFTER on $(nproc) cores"
+	if awk -v a="$LOAD_BEFORE" -v b="$LOAD_AFTER" -v c="$(nproc)" 'BEGIN { exit !(a > c || b > c) }'; then
+		echo "- **the machine was busy**: other processes competed for the CPUs, so wall times include waiting; cases were timed in alternation, so compare ratios"
+	fi
+	echo
+	echo "| # | benchmark | case | median | min | max | ratio | target / note |"
+	echo "|---|---|---|---:|---:|---:|---:|---|"
+	printf '%s\n' "${ROWS[@]}"
+	echo
+	echo "Harness wall time: $(fmt_time "$(calc "$EPOCHREALTIME - $started")")."
+} | tee "$OUT/results.md"
