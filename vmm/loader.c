@@ -114,14 +114,20 @@ static int load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 		return vmm_fail(err, "ELF file is not little-endian: not an x86 program");
 	if (size < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
 		return vmm_fail(err, "ELF header is truncated (%zu bytes)", size);
+	/* Headers are copied out, never read in place: the file gives their
+	 * offsets, and nothing makes those aligned. */
 	if (is64) {
-		const Elf64_Ehdr *eh = (const void *)file;
-		phoff = eh->e_phoff; phnum = eh->e_phnum; phentsize = eh->e_phentsize;
-		entry = eh->e_entry; machine = eh->e_machine; type = eh->e_type;
+		Elf64_Ehdr eh;
+
+		memcpy(&eh, file, sizeof(eh));
+		phoff = eh.e_phoff; phnum = eh.e_phnum; phentsize = eh.e_phentsize;
+		entry = eh.e_entry; machine = eh.e_machine; type = eh.e_type;
 	} else {
-		const Elf32_Ehdr *eh = (const void *)file;
-		phoff = eh->e_phoff; phnum = eh->e_phnum; phentsize = eh->e_phentsize;
-		entry = eh->e_entry; machine = eh->e_machine; type = eh->e_type;
+		Elf32_Ehdr eh;
+
+		memcpy(&eh, file, sizeof(eh));
+		phoff = eh.e_phoff; phnum = eh.e_phnum; phentsize = eh.e_phentsize;
+		entry = eh.e_entry; machine = eh.e_machine; type = eh.e_type;
 	}
 	if (machine != (is64 ? EM_X86_64 : EM_386))
 		return vmm_fail(err, "ELF machine %u is not %s", machine, is64 ? "x86-64" : "i386");
@@ -141,13 +147,17 @@ static int load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 		struct phdr ph;
 
 		if (is64) {
-			const Elf64_Phdr *ph64 = (const void *)p;
-			ph = (struct phdr){ ph64->p_type, ph64->p_offset, ph64->p_paddr,
-					    ph64->p_filesz, ph64->p_memsz };
+			Elf64_Phdr ph64;
+
+			memcpy(&ph64, p, sizeof(ph64));
+			ph = (struct phdr){ ph64.p_type, ph64.p_offset, ph64.p_paddr,
+					    ph64.p_filesz, ph64.p_memsz };
 		} else {
-			const Elf32_Phdr *ph32 = (const void *)p;
-			ph = (struct phdr){ ph32->p_type, ph32->p_offset, ph32->p_paddr,
-					    ph32->p_filesz, ph32->p_memsz };
+			Elf32_Phdr ph32;
+
+			memcpy(&ph32, p, sizeof(ph32));
+			ph = (struct phdr){ ph32.p_type, ph32.p_offset, ph32.p_paddr,
+					    ph32.p_filesz, ph32.p_memsz };
 		}
 		if (ph.type != PT_LOAD)
 			continue;
@@ -161,24 +171,27 @@ static int load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 	return check_entry(entry, mem_size, err);
 }
 
-/* Find a Multiboot v1 header in the first MB_SEARCH bytes; NULL if none.
- * The address fields are only there (and only read) with MB_FLAG_ADDRESSES. */
-static const struct multiboot_header *find_multiboot(const uint8_t *file, size_t size,
-						     size_t *offset)
+/* Find a Multiboot v1 header in the first MB_SEARCH bytes and copy it to
+ * *h (fields past the end of the file read as 0); false if none. The
+ * address fields are only there (and only read) with MB_FLAG_ADDRESSES. */
+static bool find_multiboot(const uint8_t *file, size_t size, struct multiboot_header *h,
+			   size_t *offset)
 {
 	size_t limit = size < MB_SEARCH ? size : MB_SEARCH;
 
 	for (size_t off = 0; off + MB_HEADER_MIN <= limit; off += MB_ALIGN) {
-		const struct multiboot_header *h = (const void *)(file + off);
+		size_t have = size - off < sizeof(*h) ? size - off : sizeof(*h);
 
+		memset(h, 0, sizeof(*h));
+		memcpy(h, file + off, have);
 		if (h->magic != MB_HEADER_MAGIC || (uint32_t)(h->magic + h->flags + h->checksum))
 			continue;
-		if ((h->flags & MB_FLAG_ADDRESSES) && off + sizeof(*h) > size)
+		if ((h->flags & MB_FLAG_ADDRESSES) && have < sizeof(*h))
 			continue;   /* truncated: not a usable header */
 		*offset = off;
-		return h;
+		return true;
 	}
-	return NULL;
+	return false;
 }
 
 /* Multiboot "a.out kludge": the header gives the load addresses. */
@@ -214,14 +227,16 @@ static int load_multiboot_addresses(const uint8_t *file, size_t size, size_t hdr
 int load_guest_buffer(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem_size,
 		      const struct load_options *lo, struct guest_image *img, char *err)
 {
-	const struct multiboot_header *mb;
+	struct multiboot_header mb_header;
+	const struct multiboot_header *mb = NULL;
 	size_t mb_off = 0;
 	int is_elf = size >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0;
 
 	memset(img, 0, sizeof(*img));
 	if (size == 0)
 		return vmm_fail(err, "the file is empty");
-	mb = find_multiboot(file, size, &mb_off);
+	if (find_multiboot(file, size, &mb_header, &mb_off))
+		mb = &mb_header;
 	if (mb && (mb->flags & MB_FLAG_ADDRESSES) && !is_elf) {
 		if (load_multiboot_addresses(file, size, mb_off, mb, mem, mem_size, img, err) < 0)
 			return -1;
