@@ -1,0 +1,139 @@
+; exercise.asm - lesson 09 exercise: a window. Map the virtual page at
+; 1 GiB (0x40000000) to the physical page at 3 MiB (0x300000), which our
+; identity map does not cover. Fill in the "; TODO:" below, then grade it:
+;     make check LESSON=09
+;
+; Goal (what the grader checks):
+;   1. pt_high[0] maps WINDOW_PHYS, present and writable: 0x300003 (at
+;      done the CPU has set its accessed bit too: 0x300023);
+;   2. at the label `done`, EAX holds what the program left at physical
+;      0x300000 (MAGIC), read through virtual 0x40000000;
+;   3. the guest prints "through 0x40000000: 0x600df00d" and exits with 0.
+; Untouched, the read at 0x40000000 is a page fault: the handler prints
+; CR2 and exits with code 14.
+; An address picks one entry per level: PML4 bits 39-47, PDPT bits 30-38,
+; PD bits 21-29, PT bits 12-20 (README.md, "Four levels").
+
+%include "abi.inc"
+
+%define STACK_TOP       0x7c00
+%define NEWLINE         10
+
+%define PTE_PRESENT     0x001           ; P: the entry is valid
+%define PTE_WRITABLE    0x002           ; R/W: writes allowed
+%define PTE_FLAGS       (PTE_PRESENT | PTE_WRITABLE)
+%define PAGE_SIZE       0x1000
+%define ENTRIES         512
+%define ENTRY_SIZE      8
+
+%define WINDOW_VIRT     0x40000000      ; 1 GiB: PML4[0], PDPT[1], PD[0], PT[0]
+%define WINDOW_PHYS     0x00300000      ; 3 MiB: outside our 2 MiB identity map
+%define MAGIC           0x600DF00D      ; what the program leaves at WINDOW_PHYS
+%define WINDOW_PDPT_INDEX 1
+
+%define GATE_INTERRUPT  0x8E
+%define GATE_SIZE       16
+%define VECTOR_PF       14
+%define IDT_ENTRIES     32
+%define PAGE_FAULT_EXIT 14              ; the exit code after a page fault
+
+bits 64
+section .text
+global _start
+_start:
+        mov rsp, STACK_TOP
+        ; kvm-vmm's own tables still map all 4 GiB one to one: leave MAGIC
+        ; at the physical address, for the window to find.
+        mov dword [WINDOW_PHYS], MAGIC
+
+        ; The identity map of the first 2 MiB, as in the lesson.
+        mov rdi, pt
+        mov eax, PTE_FLAGS
+        mov ecx, ENTRIES
+.next_page:
+        mov [rdi], rax
+        add rdi, ENTRY_SIZE
+        add rax, PAGE_SIZE
+        loop .next_page
+        mov rax, pt + PTE_FLAGS
+        mov [pd], rax
+        mov rax, pd + PTE_FLAGS
+        mov [pdpt], rax
+        mov rax, pdpt + PTE_FLAGS
+        mov [pml4], rax
+
+        ; The window: one more path down the tree, for WINDOW_VIRT. The
+        ; empty tables pd_high and pt_high are ready in .bss below.
+        ; TODO: PDPT entry WINDOW_PDPT_INDEX -> pd_high (present, writable).
+        ;       An entry is the next table's address + PTE_FLAGS, e.g.
+        ;       mov rax, pd_high + PTE_FLAGS / mov [pdpt + ...], rax
+        ; TODO: pd_high entry 0 -> pt_high.
+        ; TODO: pt_high entry 0 -> the physical page WINDOW_PHYS.
+
+        call install_page_fault_handler
+        mov rax, pml4
+        mov cr3, rax
+
+        mov eax, [WINDOW_VIRT]          ; through the window
+done:                                   ; eax = MAGIC here
+        PRINT "through 0x40000000: "
+        call print_hex
+        PUTC NEWLINE
+        EXIT 0
+
+install_page_fault_handler:
+        mov rdi, idt + VECTOR_PF * GATE_SIZE
+        mov rax, page_fault
+        mov [rdi], ax
+        mov word [rdi + 2], cs
+        mov byte [rdi + 4], 0
+        mov byte [rdi + 5], GATE_INTERRUPT
+        shr rax, 16
+        mov [rdi + 6], ax
+        shr rax, 16
+        mov [rdi + 8], eax
+        lidt [idt_descriptor]
+        ret
+
+; page_fault - print the faulting address and end the guest with code 14.
+page_fault:
+        mov rax, cr2
+        PRINT "page fault at "
+        call print_hex
+        PUTC NEWLINE
+        EXIT PAGE_FAULT_EXIT
+
+; print_hex - print eax as 0x and eight hexadecimal digits.
+print_hex:
+        push rax
+        push rbx
+        push rcx
+        PRINT "0x"
+        mov ecx, 8
+.digit:
+        rol eax, 4
+        mov ebx, eax
+        and ebx, 0xF
+        mov bl, [hex_digits + rbx]
+        PUTC bl
+        loop .digit
+        pop rcx
+        pop rbx
+        pop rax
+        ret
+
+section .rodata
+hex_digits:     db "0123456789abcdef"
+idt_descriptor:
+        dw IDT_ENTRIES * GATE_SIZE - 1
+        dq idt
+
+section .bss
+alignb PAGE_SIZE
+pml4:    resb PAGE_SIZE
+pdpt:    resb PAGE_SIZE
+pd:      resb PAGE_SIZE
+pt:      resb PAGE_SIZE
+pd_high: resb PAGE_SIZE                 ; the window's page directory
+pt_high: resb PAGE_SIZE                 ; the window's page table
+idt:     resb IDT_ENTRIES * GATE_SIZE
