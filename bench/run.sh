@@ -20,14 +20,16 @@ VMM=${KVM_VMM:-./kvm-vmm}
 OUT=$BENCH_OUT
 
 # Timed runs per case. Slow cases (QEMU booting its BIOS under KVM, gdb
-# sessions) get fewer.
+# sessions) get fewer; SCALE_ROUNDS is for row 6.
 if [ "$QUICK" = 1 ]; then
 	RUNS=3
 	RUNS_SLOW=1
+	SCALE_ROUNDS=2
 	WARMUP=0
 else
 	RUNS=10
-	RUNS_SLOW=5
+	RUNS_SLOW=3
+	SCALE_ROUNDS=5
 	WARMUP=1
 fi
 STEPS=2000                       # row 4: stepi per gdb session
@@ -192,12 +194,14 @@ check() {
 # alike. A first round warms up (not in QUICK mode, not for slow cases). A
 # case takes part in its first SAMPLES rounds; with SAMPLES = 1 its
 # checking run is the sample. Each run's wall time, in seconds, goes to
-# $WORK/NAME.val.
+# $WORK/NAME.val, its CPU time (user + system, all threads) to
+# $WORK/NAME.cpu.
 time_cases() {
 	local name round rounds=0
 	for name; do
 		ok "$name" || continue
 		: > "$WORK/$name.val"
+		: > "$WORK/$name.cpu"
 		[ "${SAMPLES[$name]}" -gt "$rounds" ] && rounds=${SAMPLES[$name]}
 	done
 	log "timing $* ($rounds rounds)"
@@ -217,25 +221,45 @@ time_cases() {
 				log "$name: ${REASON_OF[$name]}"
 				continue
 			fi
-			[ "$round" -ge 0 ] && jq -r '.results[0].times[]' "$WORK/$name.json" >> "$WORK/$name.val"
+			[ "$round" -lt 0 ] && continue
+			jq -r '.results[0].times[]' "$WORK/$name.json" >> "$WORK/$name.val"
+			jq -r '.results[0] | .user + .system' "$WORK/$name.json" >> "$WORK/$name.cpu"
 		done
 	done
 }
 
-# per_unit NAME DIVISOR [OFFSET_CASE]: turn the run times of NAME into
-# time per unit of work: (run - median of OFFSET_CASE, if given) / DIVISOR.
+# per_unit NAME DIVISOR [OFFSET_CASE]: turn the wall and CPU times of NAME
+# into time per unit of work: (run - median of OFFSET_CASE, if given) /
+# DIVISOR.
 per_unit() {
-	local name=$1 div=$2 offset=0 lo hi
+	local name=$1 div=$2 offset=0 lo hi kind
 	ok "$name" || return 0
-	if [ -n "${3:-}" ]; then
-		if ! ok "$3"; then
-			REASON_OF[$name]="its fib(0) twin: ${REASON_OF[$3]:-not measured}"
-			return 0
-		fi
-		read -r offset lo hi < <(stats "$WORK/$3.val")
+	if [ -n "${3:-}" ] && ! ok "$3"; then
+		REASON_OF[$name]="its fib(0) twin: ${REASON_OF[$3]:-not measured}"
+		return 0
 	fi
-	scale "$WORK/$name.val" "$offset" "$div" > "$WORK/$name.per"
-	mv "$WORK/$name.per" "$WORK/$name.val"
+	for kind in val cpu; do
+		[ -s "$WORK/$name.$kind" ] || continue
+		if [ -n "${3:-}" ]; then
+			[ -s "$WORK/$3.$kind" ] || { : > "$WORK/$name.$kind"; continue; }
+			read -r offset lo hi < <(stats "$WORK/$3.$kind")
+		fi
+		scale "$WORK/$name.$kind" "$offset" "$div" > "$WORK/$name.per"
+		mv "$WORK/$name.per" "$WORK/$name.$kind"
+	done
+}
+
+# cpu_note NAME [REF_NAME]: "CPU time T" (median, per unit as the wall
+# times), with its ratio to REF_NAME's; empty without CPU times.
+cpu_note() {
+	local m lo hi r
+	[ -s "$WORK/$1.cpu" ] || return 0
+	read -r m lo hi < <(stats "$WORK/$1.cpu")
+	printf 'CPU time %s' "$(fmt_time "$m")"
+	if [ -n "${2:-}" ] && [ -s "$WORK/$2.cpu" ]; then
+		read -r r lo hi < <(stats "$WORK/$2.cpu")
+		printf ' (%s)' "$(fmt_ratio "$(calc "$m / $r")")"
+	fi
 }
 
 # rss_of FILE: the peak RSS (KiB) in the report of /usr/bin/time -v.
@@ -276,7 +300,7 @@ host_header() {
 	echo "- /dev/kvm ${kvm_line#host: }"
 	[ -n "$exit_line" ] && echo "- kvm-vmm --check-host: $exit_line"
 	echo "- kvm-vmm $("$VMM" --version | awk '{ print $2 }') (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- vmm gdbstub 2>/dev/null || echo ', with uncommitted changes in vmm/ or gdbstub/')), $(qemu-system-i386 --version | head -1), $(gdb --version | head -1), $(hyperfine --version)"
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); runs per case: $RUNS (slow cases: $RUNS_SLOW)$([ "$QUICK" = 1 ] && echo '; QUICK=1')"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); runs per case: $RUNS (slow cases: $RUNS_SLOW; scaling: $SCALE_ROUNDS)$([ "$QUICK" = 1 ] && echo '; QUICK=1')"
 }
 
 # load_average: the 1-minute load average (runnable tasks; compare with the cores).
@@ -330,9 +354,9 @@ bench_exits() {
 	per_unit exits-floor "$BENCH_EXITS"
 	per_unit exits-vmm "$BENCH_EXITS"
 	result 2 "$what" exits-floor "floor: bench/floor.c, bare KVM API" s "=" \
-		"reference; ratio = time ÷ floor"
-	result 2 "$what" exits-vmm "kvm-vmm, the same flat image" s "$MEDIAN" "" \
-		"target ≤ ${EXIT_TARGET}× floor" "r <= $EXIT_TARGET"
+		"reference; ratio = time ÷ floor; $(cpu_note exits-floor)"
+	result 2 "$what" exits-vmm "kvm-vmm, the same flat image" s "$MEDIAN" \
+		"$(cpu_note exits-vmm exits-floor)" "target ≤ ${EXIT_TARGET}× floor" "r <= $EXIT_TARGET"
 }
 
 # ---- row 3: compute --------------------------------------------------------------
@@ -372,17 +396,18 @@ bench_compute() {
 	per_unit ring0 "$(fib_calls "$n0")" ring0-empty
 
 	result 3 "$what" native-asm "native, the guest's instructions, fib($n3)" s "=" \
-		"reference; ratio = time ÷ native"
+		"reference; ratio = time ÷ native; $(cpu_note native-asm)"
 	ref=$MEDIAN
 	result 3 "$what" native-c "native, C (cc -O2), fib($n3)" s "$ref" \
-		"the compiler's code, for comparison"
-	result 3 "$what" ring3 "kvm-vmm, ring 3, fib($n3)" s "$ref" "" \
-		"target ≤ ${COMPUTE_TARGET}× native" "r <= $COMPUTE_TARGET"
+		"the compiler's code, for comparison; $(cpu_note native-c native-asm)"
+	result 3 "$what" ring3 "kvm-vmm, ring 3, fib($n3)" s "$ref" \
+		"$(cpu_note ring3 native-asm)" "target ≤ ${COMPUTE_TARGET}× native" "r <= $COMPUTE_TARGET"
 	ring0_note="ring-0 code runs natively on this host"
 	host_is_pvm && ring0_note="ring-0 code is emulated on nested PVM"
-	result 3 "$what" ring0 "kvm-vmm, ring 0, fib($n0)" s "$ref" "$ring0_note"
+	result 3 "$what" ring0 "kvm-vmm, ring 0, fib($n0)" s "$ref" \
+		"$ring0_note; $(cpu_note ring0 native-asm)"
 	result 3 "$what" tcg "qemu-system-x86_64 -accel tcg, ring 3, fib($n3)" s "$ref" \
-		"the same image as kvm-vmm ring 3"
+		"the same image as kvm-vmm ring 3; $(cpu_note tcg native-asm)"
 }
 
 # ---- row 4: debugging --------------------------------------------------------------
@@ -571,8 +596,8 @@ bench_scaling() {
 		lines=$(timeout "$CHECK_TIMEOUT" ${CMD[scale-$n]} 2> /dev/null | grep -c .)
 		[ "$lines" = "$want" ] || REASON_OF[scale-$n]="$lines output lines, expected $want"
 	done
-	log "timing scaling with $SCALE_GUESTS guests ($RUNS rounds)"
-	for ((round = 0; round < RUNS; round++)); do
+	log "timing scaling with $SCALE_GUESTS guests ($SCALE_ROUNDS rounds)"
+	for ((round = 0; round < SCALE_ROUNDS; round++)); do
 		for n in $SCALE_GUESTS; do
 			ok "scale-$n" || continue
 			t0=$EPOCHREALTIME
