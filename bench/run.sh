@@ -121,6 +121,7 @@ result() {
 	local num=$1 what=$2 name=$3 label=$4 unit=$5 ref=$6 note=$7
 	local target=${8:-} cond=${9:-} m lo hi r="" fmt=fmt_time verdict
 	MEDIAN=""
+	note=${note#; }
 	if ! ok "$name"; then
 		row_na "$num" "$what" "$label" "${REASON_OF[$name]:-not measured}"
 		return
@@ -249,13 +250,13 @@ per_unit() {
 	done
 }
 
-# cpu_note NAME [REF_NAME]: "CPU time T" (median, per unit as the wall
+# cpu_note NAME [REF_NAME]: "; CPU time T" (median, per unit as the wall
 # times), with its ratio to REF_NAME's; empty without CPU times.
 cpu_note() {
 	local m lo hi r
 	[ -s "$WORK/$1.cpu" ] || return 0
 	read -r m lo hi < <(stats "$WORK/$1.cpu")
-	printf 'CPU time %s' "$(fmt_time "$m")"
+	printf '; CPU time %s' "$(fmt_time "$m")"
 	if [ -n "${2:-}" ] && [ -s "$WORK/$2.cpu" ]; then
 		read -r r lo hi < <(stats "$WORK/$2.cpu")
 		printf ' (%s)' "$(fmt_ratio "$(calc "$m / $r")")"
@@ -328,15 +329,18 @@ bench_startup() {
 	local what="start-up: lesson 01 to exit, whole process" ref bios
 	startup_cases
 	time_cases startup-vmm startup-floor startup-tcg startup-kvm
-	result 1 "$what" startup-vmm "kvm-vmm" s "=" "reference; ratio = time ÷ kvm-vmm"
+	result 1 "$what" startup-vmm "kvm-vmm" s "=" \
+		"reference; ratio = time ÷ kvm-vmm$(cpu_note startup-vmm)"
 	ref=$MEDIAN
 	result 1 "$what" startup-floor "floor: bench/floor.c, same image" s "$ref" \
-		"bare KVM API: the least a KVM process pays here"
-	result 1 "$what" startup-tcg "qemu-system-i386 -accel tcg" s "$ref" "" \
+		"bare KVM API: the least a KVM process pays here$(cpu_note startup-floor startup-vmm)"
+	result 1 "$what" startup-tcg "qemu-system-i386 -accel tcg" s "$ref" \
+		"$(cpu_note startup-tcg startup-vmm)" \
 		"target kvm-vmm ≥ ${STARTUP_TARGET}× faster" "r >= $STARTUP_TARGET"
 	bios="its BIOS runs in ring 0"
 	host_is_pvm && bios="$bios, emulated on nested PVM"
-	result 1 "$what" startup-kvm "qemu-system-i386 -accel kvm" s "$ref" "$bios"
+	result 1 "$what" startup-kvm "qemu-system-i386 -accel kvm" s "$ref" \
+		"$bios$(cpu_note startup-kvm startup-vmm)"
 }
 
 # ---- row 2: exit cost ------------------------------------------------------------
@@ -354,7 +358,7 @@ bench_exits() {
 	per_unit exits-floor "$BENCH_EXITS"
 	per_unit exits-vmm "$BENCH_EXITS"
 	result 2 "$what" exits-floor "floor: bench/floor.c, bare KVM API" s "=" \
-		"reference; ratio = time ÷ floor; $(cpu_note exits-floor)"
+		"reference; ratio = time ÷ floor$(cpu_note exits-floor)"
 	result 2 "$what" exits-vmm "kvm-vmm, the same flat image" s "$MEDIAN" \
 		"$(cpu_note exits-vmm exits-floor)" "target ≤ ${EXIT_TARGET}× floor" "r <= $EXIT_TARGET"
 }
@@ -396,18 +400,18 @@ bench_compute() {
 	per_unit ring0 "$(fib_calls "$n0")" ring0-empty
 
 	result 3 "$what" native-asm "native, the guest's instructions, fib($n3)" s "=" \
-		"reference; ratio = time ÷ native; $(cpu_note native-asm)"
+		"reference; ratio = time ÷ native$(cpu_note native-asm)"
 	ref=$MEDIAN
 	result 3 "$what" native-c "native, C (cc -O2), fib($n3)" s "$ref" \
-		"the compiler's code, for comparison; $(cpu_note native-c native-asm)"
+		"the compiler's code, for comparison$(cpu_note native-c native-asm)"
 	result 3 "$what" ring3 "kvm-vmm, ring 3, fib($n3)" s "$ref" \
 		"$(cpu_note ring3 native-asm)" "target ≤ ${COMPUTE_TARGET}× native" "r <= $COMPUTE_TARGET"
 	ring0_note="ring-0 code runs natively on this host"
 	host_is_pvm && ring0_note="ring-0 code is emulated on nested PVM"
 	result 3 "$what" ring0 "kvm-vmm, ring 0, fib($n0)" s "$ref" \
-		"$ring0_note; $(cpu_note ring0 native-asm)"
+		"$ring0_note$(cpu_note ring0 native-asm)"
 	result 3 "$what" tcg "qemu-system-x86_64 -accel tcg, ring 3, fib($n3)" s "$ref" \
-		"the same image as kvm-vmm ring 3; $(cpu_note tcg native-asm)"
+		"the same image as kvm-vmm ring 3$(cpu_note tcg native-asm)"
 }
 
 # ---- row 4: debugging --------------------------------------------------------------
@@ -591,6 +595,7 @@ bench_scaling() {
 		REASON_OF[scale-$n]=""
 		: > "$WORK/scale-$n.val"
 		: > "$WORK/scale-$n.rss.val"
+		: > "$WORK/scale-$n.cpu"
 		local lines want=$((n * BENCH_SCALE_EXITS / OUTS_PER_LINE))
 		# shellcheck disable=SC2086 # a word list
 		lines=$(timeout "$CHECK_TIMEOUT" ${CMD[scale-$n]} 2> /dev/null | grep -c .)
@@ -602,9 +607,10 @@ bench_scaling() {
 			ok "scale-$n" || continue
 			t0=$EPOCHREALTIME
 			# shellcheck disable=SC2086
-			/usr/bin/time -f %M -o "$WORK/scale.time" ${CMD[scale-$n]} > /dev/null 2>&1
+			/usr/bin/time -f '%M %U %S' -o "$WORK/scale.time" ${CMD[scale-$n]} > /dev/null 2>&1
 			calc "$EPOCHREALTIME - $t0" >> "$WORK/scale-$n.val"
-			tail -1 "$WORK/scale.time" >> "$WORK/scale-$n.rss.val"
+			tail -1 "$WORK/scale.time" | awk '{ print $1 }' >> "$WORK/scale-$n.rss.val"
+			tail -1 "$WORK/scale.time" | awk -v n="$n" '{ print ($2 + $3) / n }' >> "$WORK/scale-$n.cpu"
 		done
 	done
 	for n in $SCALE_GUESTS; do
@@ -616,7 +622,7 @@ bench_scaling() {
 		result 6 "$what" "scale-$n" "$n guest$([ "$n" -gt 1 ] && echo s)" s "${ref:-=}" \
 			"peak RSS $(fmt_mib "$rss"), $(fmt_mib "$(calc "$rss / $n")") per guest"
 		[ -z "$ref" ] && ref=$MEDIAN
-		ROWS[-1]="${ROWS[-1]% |}; wall per guest $(fmt_time "$(calc "$MEDIAN / $n")") |"
+		ROWS[-1]="${ROWS[-1]% |}; wall per guest $(fmt_time "$(calc "$MEDIAN / $n")")$(cpu_note "scale-$n") per guest |"
 	done
 }
 
