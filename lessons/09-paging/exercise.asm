@@ -33,6 +33,13 @@
 
 %define GATE_INTERRUPT  0x8E
 %define GATE_SIZE       16
+; Where the fields of a 16-byte gate are (byte offsets).
+%define GATE_OFFSET_LOW  0              ; handler address bits 0-15
+%define GATE_SELECTOR    2              ; code segment selector
+%define GATE_IST         4              ; interrupt stack table slot (0: none)
+%define GATE_TYPE        5              ; present, DPL, gate type
+%define GATE_OFFSET_MID  6              ; handler address bits 16-31
+%define GATE_OFFSET_HIGH 8              ; handler address bits 32-63
 %define VECTOR_PF       14
 %define IDT_ENTRIES     32
 %define PAGE_FAULT_EXIT 14              ; the exit code after a page fault
@@ -84,14 +91,14 @@ done:                                   ; eax = MAGIC here
 install_page_fault_handler:
         mov rdi, idt + VECTOR_PF * GATE_SIZE
         mov rax, page_fault
-        mov [rdi], ax
-        mov word [rdi + 2], cs
-        mov byte [rdi + 4], 0
-        mov byte [rdi + 5], GATE_INTERRUPT
+        mov [rdi + GATE_OFFSET_LOW], ax
+        mov word [rdi + GATE_SELECTOR], cs
+        mov byte [rdi + GATE_IST], 0
+        mov byte [rdi + GATE_TYPE], GATE_INTERRUPT
         shr rax, 16
-        mov [rdi + 6], ax
+        mov [rdi + GATE_OFFSET_MID], ax
         shr rax, 16
-        mov [rdi + 8], eax
+        mov [rdi + GATE_OFFSET_HIGH], eax
         lidt [idt_descriptor]
         ret
 

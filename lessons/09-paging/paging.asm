@@ -36,6 +36,13 @@
 ; A 64-bit interrupt gate: present, DPL 0, type 0xE (interrupt gate).
 %define GATE_INTERRUPT  0x8E
 %define GATE_SIZE       16
+; Where the fields of a 16-byte gate are (byte offsets).
+%define GATE_OFFSET_LOW  0              ; handler address bits 0-15
+%define GATE_SELECTOR    2              ; code segment selector
+%define GATE_IST         4              ; interrupt stack table slot (0: none)
+%define GATE_TYPE        5              ; present, DPL, gate type
+%define GATE_OFFSET_MID  6              ; handler address bits 16-31
+%define GATE_OFFSET_HIGH 8              ; handler address bits 32-63
 %define VECTOR_PF       14              ; the page-fault exception
 %define IDT_ENTRIES     32              ; the exceptions
 
@@ -110,14 +117,14 @@ build_page_tables:
 install_page_fault_handler:
         mov rdi, idt + VECTOR_PF * GATE_SIZE
         mov rax, page_fault
-        mov [rdi], ax                   ; offset bits 0-15
-        mov word [rdi + 2], cs          ; the code segment we run in
-        mov byte [rdi + 4], 0           ; no interrupt stack table
-        mov byte [rdi + 5], GATE_INTERRUPT
+        mov [rdi + GATE_OFFSET_LOW], ax
+        mov word [rdi + GATE_SELECTOR], cs ; the code segment we run in
+        mov byte [rdi + GATE_IST], 0     ; no interrupt stack table
+        mov byte [rdi + GATE_TYPE], GATE_INTERRUPT
         shr rax, 16
-        mov [rdi + 6], ax               ; offset bits 16-31
+        mov [rdi + GATE_OFFSET_MID], ax
         shr rax, 16
-        mov [rdi + 8], eax              ; offset bits 32-63
+        mov [rdi + GATE_OFFSET_HIGH], eax
         lidt [idt_descriptor]
         ret
 
