@@ -169,16 +169,19 @@ print_string_at:
         ret
 
 ; print_hex - print eax as 0x and eight hexadecimal digits.
+%define HEX_DIGITS      8               ; 4 bits each: 32 bits
+%define NIBBLE_BITS     4
+%define NIBBLE_MASK     0xF
 print_hex:
         push rax
         push rbx
         push rcx
         PRINT "0x"
-        mov ecx, 8                      ; digits, most significant first
+        mov ecx, HEX_DIGITS             ; most significant first
 .digit:
-        rol eax, 4                      ; the top nibble becomes the bottom one
+        rol eax, NIBBLE_BITS            ; the top nibble becomes the bottom one
         mov ebx, eax
-        and ebx, 0xF
+        and ebx, NIBBLE_MASK
         mov bl, [hex_digits + rbx]
         PUTC bl
         loop .digit

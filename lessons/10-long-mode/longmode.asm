@@ -139,12 +139,13 @@ done:
 
 ; print_u64 - print rax as an unsigned 64-bit decimal number (PUTNUM in
 ; guest/abi.inc handles 32 bits only).
+%define RADIX           10
 print_u64:
         push rax
         push rcx
         push rdx
         push rbx
-        mov ebx, 10
+        mov ebx, RADIX
         xor ecx, ecx                    ; digits pushed
 .divide:
         xor edx, edx

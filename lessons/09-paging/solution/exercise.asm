@@ -100,16 +100,19 @@ page_fault:
         EXIT PAGE_FAULT_EXIT
 
 ; print_hex - print eax as 0x and eight hexadecimal digits.
+%define HEX_DIGITS      8               ; 4 bits each: 32 bits
+%define NIBBLE_BITS     4
+%define NIBBLE_MASK     0xF
 print_hex:
         push rax
         push rbx
         push rcx
         PRINT "0x"
-        mov ecx, 8
+        mov ecx, HEX_DIGITS
 .digit:
-        rol eax, 4
+        rol eax, NIBBLE_BITS
         mov ebx, eax
-        and ebx, 0xF
+        and ebx, NIBBLE_MASK
         mov bl, [hex_digits + rbx]
         PUTC bl
         loop .digit
