@@ -83,17 +83,17 @@ _start:
         cmp rax, NCPUS - 1
         jne park                        ; not the last: nothing left to do
 last_cpu:                               ; only the last CPU gets here
+        mov rbx, NCPUS * COUNT_K        ; what both counters must say
         PRINT "atomic counter: "
         PUTNUM dword [atomic_counter]
         PRINT NEWLINE, "locked counter: "
         PUTNUM dword [locked_counter]
         PRINT NEWLINE, "expected:       "
-        PUTNUM NCPUS * COUNT_K
+        PUTNUM ebx
         PUTC NEWLINE
-        mov rax, NCPUS * COUNT_K
-        cmp [atomic_counter], rax
+        cmp [atomic_counter], rbx
         jne .mismatch
-        cmp [locked_counter], rax
+        cmp [locked_counter], rbx
         jne .mismatch
         PRINT "both counters are exact", NEWLINE
         EXIT 0
