@@ -38,7 +38,8 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
 
 
 # `make fuzz-coverage`: line coverage of the code under test by each
-# target's corpus (the committed seeds and what earlier runs kept).
+# target's corpus (the committed seeds and what earlier runs kept); needs
+# llvm-profdata and llvm-cov (Debian package llvm).
 FUZZ_COV_DIR := $(FUZZ_DIR)/coverage
 FUZZ_COV_FLAGS := -std=gnu11 -O0 -g -Ivmm -Igdbstub -D_GNU_SOURCE -fsanitize=fuzzer \
                   -fprofile-instr-generate -fcoverage-mapping
