@@ -22,7 +22,10 @@ Test(options, defaults)
 	struct vmm_options o;
 	char err[VMM_ERR_LEN];
 
-	cr_assert_eq(PARSE(&o, err, "g.elf"), PARSE_RUN);
+	/* argv must outlive the parse: o.guests points into it */
+	char *argv[] = { "kvm-vmm", "g.elf", NULL };
+
+	cr_assert_eq(parse(&o, err, 2, argv), PARSE_RUN);
 	cr_assert_eq(o.mode, MODE_REAL);
 	cr_assert_not(o.mode_given);
 	cr_assert_eq(o.mem_size, LAYOUT_MEM_DEFAULT);
@@ -37,9 +40,11 @@ Test(options, every_option)
 	struct vmm_options o;
 	char err[VMM_ERR_LEN];
 
-	cr_assert_eq(PARSE(&o, err, "--mode", "long", "--mem", "32M", "--smp", "4", "--gdb",
-			   "127.0.0.1:0", "--stats", "--trace", "--timeout", "2.5", "--load-addr",
-			   "0x1000", "--entry", "0x1004", "g.elf"), PARSE_RUN, "%s", err);
+	enum parse_result res = PARSE(&o, err, "--mode", "long", "--mem", "32M", "--smp", "4",
+				      "--gdb", "127.0.0.1:0", "--stats", "--trace", "--timeout",
+				      "2.5", "--load-addr", "0x1000", "--entry", "0x1004", "g.elf");
+
+	cr_assert_eq(res, PARSE_RUN, "%s", err);
 	cr_assert_eq(o.mode, MODE_LONG);
 	cr_assert(o.mode_given);
 	cr_assert_eq(o.mem_size, 32ULL << 20);

@@ -92,6 +92,12 @@ static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason)
 	pm = s.cr0 & CR0_PE;
 	pr = (struct paging_regs){ s.cr0, s.cr3, s.cr4, s.efer };
 	linear = s.cs.base + r.rip;
+	if (paging_translate(&pr, cpu->vm->mem, cpu->vm->mem_size, linear, &phys, NULL, NULL) < 0)
+		return "the instruction pointer is not mapped by the page tables: the guest "
+		       "jumped to an unmapped address, or its page tables lost their own code";
+	if (phys >= cpu->vm->mem_size)
+		return "the instruction pointer is outside guest RAM (see --mem): the guest "
+		       "jumped into the void";
 	if (exit_reason == KVM_EXIT_INTERNAL_ERROR && pm)
 		return "KVM could not emulate the instruction at RIP. Where ring-0 code is "
 		       "emulated (nested PVM hosts, see docs/host-support.md) some instructions "
@@ -103,11 +109,6 @@ static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason)
 		       "or find the instruction that faulted)";
 	if ((pr.cr0 & CR0_PG) && (pr.cr3 >= cpu->vm->mem_size))
 		return "CR3 points outside guest RAM: the page tables are not where paging looks";
-	if (paging_translate(&pr, cpu->vm->mem, cpu->vm->mem_size, linear, &phys, NULL, NULL) < 0)
-		return "the instruction pointer is not mapped by the page tables: the guest "
-		       "jumped to an unmapped address, or its page tables lost their own code";
-	if (phys >= cpu->vm->mem_size)
-		return "the instruction pointer is outside guest RAM: the guest jumped into the void";
 	if (pm && (s.gdt.limit < 15 || s.cs.selector > s.gdt.limit))
 		return "the GDT is too small for the selectors in use (check lgdt and the limit)";
 	if (pm && s.idt.limit < 14 * (s.efer & EFER_LMA ? 16 : 8))

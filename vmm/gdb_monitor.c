@@ -189,7 +189,8 @@ static void info_pagetable(struct text *t, struct vm *vm, const struct kvm_sregs
 	}
 	put(t, "%s, CR3 = %#llx; mapped ranges (linear -> physical):\n", paging_mode_name(m),
 	    s->cr3);
-	paging_walk(&pr, vm->mem, vm->mem_size, show_mapping, t);
+	if (!paging_walk(&pr, vm->mem, vm->mem_size, show_mapping, t))
+		put(t, "  (stopped: too many mappings to list them all)\n");
 }
 
 static void exits(struct text *t, struct vm *vm)

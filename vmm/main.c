@@ -3,6 +3,7 @@
  * per guest, load it, set up its CPU, run every vCPU and turn the guests'
  * ends into an exit status. The only place errors become messages.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,16 @@
 
 #include "gdb_target.h"
 #include "vmm.h"
+
+/* If stdin, stdout or stderr is closed, point it at /dev/null: otherwise
+ * the next descriptor we open (an eventfd, a socket) would become "stdout"
+ * and guest output would be written into it. */
+static void keep_standard_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(STATUS_FAULT);
+}
 
 static double now_seconds(void)
 {
@@ -85,8 +96,11 @@ int main(int argc, char **argv)
 	struct vmm vmm;
 	pthread_condattr_t cattr;
 	char err[VMM_ERR_LEN];
-	double start = now_seconds();
+	double start;
 	int status = STATUS_OK;
+
+	keep_standard_fds();
+	start = now_seconds();
 
 	switch (vmm_parse_args(argc, argv, &opts, err)) {
 	case PARSE_HELP:

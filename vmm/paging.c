@@ -140,6 +140,8 @@ struct run {
 	bool open;
 	uint64_t linear, phys, size, flags;
 	int stop;
+	unsigned steps;
+	bool truncated;
 };
 
 static void run_add(struct run *run, uint64_t linear, uint64_t phys, uint64_t size,
@@ -152,8 +154,16 @@ static void run_add(struct run *run, uint64_t linear, uint64_t phys, uint64_t si
 	}
 	if (run->open && !run->stop)
 		run->stop = run->fn(run->arg, run->linear, run->phys, run->size, run->flags);
-	*run = (struct run){ run->fn, run->arg, true, linear, phys, size, flags, run->stop };
+	run->open = true;
+	run->linear = linear;
+	run->phys = phys;
+	run->size = size;
+	run->flags = flags;
 }
+
+/* A guest can fill memory with tables mapping millions of 4 KiB pages:
+ * a walk looks at this many mappings at most, then says it stopped. */
+#define WALK_BUDGET (1u << 20)
 
 /* Visit [va, end): mapped pages one mapping at a time, unmapped holes
  * one missing table entry at a time. */
@@ -161,6 +171,10 @@ static void walk_range(const struct paging_regs *r, const uint8_t *mem, uint64_t
 		       uint64_t va, uint64_t end, struct run *run)
 {
 	while (va < end && !run->stop) {
+		if (++run->steps > WALK_BUDGET) {
+			run->truncated = true;
+			return;
+		}
 		uint64_t phys, size = PAGE_SIZE, flags;
 
 		if (paging_translate(r, mem, mem_size, va, &phys, &size, &flags) == 0)
@@ -174,7 +188,7 @@ static void walk_range(const struct paging_regs *r, const uint8_t *mem, uint64_t
 #define LOW_HALF_END (1ULL << 47)
 #define HIGH_HALF_START 0xffff800000000000ULL
 
-void paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
+bool paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
 		 paging_visit_fn fn, void *arg)
 {
 	enum paging_mode m = paging_mode_of(r);
@@ -182,7 +196,7 @@ void paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_s
 
 	if (m == PAGING_NONE) {
 		fn(arg, 0, 0, mem_size, PTE_RW | PTE_US);
-		return;
+		return true;
 	}
 	if (m == PAGING_4LEVEL) {
 		walk_range(r, mem, mem_size, 0, LOW_HALF_END, &run);
@@ -192,4 +206,5 @@ void paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_s
 	}
 	if (run.open && !run.stop)
 		fn(arg, run.linear, run.phys, run.size, run.flags);
+	return !run.truncated;
 }

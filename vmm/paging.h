@@ -35,10 +35,12 @@ int paging_translate(const struct paging_regs *r, const uint8_t *mem, uint64_t m
 		     uint64_t linear, uint64_t *phys, uint64_t *page_size, uint64_t *flags);
 
 /* Call fn for every mapped range, merging neighbours that map
- * contiguously with the same flags. Stops early if fn returns non-zero. */
+ * contiguously with the same flags. Stops early if fn returns non-zero.
+ * Returns false if it gave up after too many mappings (a guest can build
+ * tables that would take minutes to walk). */
 typedef int (*paging_visit_fn)(void *arg, uint64_t linear, uint64_t phys, uint64_t size,
 			       uint64_t flags);
-void paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
+bool paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
 		 paging_visit_fn fn, void *arg);
 
 #endif

@@ -51,6 +51,12 @@ static const uint8_t code_out_loop[] = { 0xb9, 0, 0, 0, 0, 0xe6, PORT_DEBUGCON, 
  * cannot hlt) */
 static const uint8_t code_loop[] = { 0xb9, 0, 0, 0, 0, 0xe2, 0xfe, 0xe6, PORT_DEBUGCON };
 #define LOOP_COUNT_OFFSET 1
+/* 32-bit: mov eax,cr0; or eax,CR0_PG; mov cr0,eax; then out/hlt */
+static const uint8_t code_paging32[] = { 0x0f, 0x20, 0xc0, 0x0d, 0, 0, 0, 0x80, 0x0f, 0x22, 0xc0,
+					 OUT_E9, OP_HLT };
+#define PROBE_PD 0xa000  /* page directory and one page table: 4 MiB identity */
+#define PROBE_PT 0xb000
+#define PT_ENTRIES 1024
 
 static struct host_caps caps;
 static bool probed, timed;
@@ -254,6 +260,30 @@ static int enter_ring3(struct scratch *s)
 	return 0;
 }
 
+/* Can a 32-bit protected-mode guest turn on 32-bit paging? */
+static enum probe_result check_paging32(char *err)
+{
+	struct scratch s;
+	struct kvm_sregs sr;
+	uint32_t *pd, *pt;
+	enum probe_result res = PROBE_UNTESTED;
+
+	if (scratch_new(&s, MODE_PROTECTED, code_paging32, sizeof(code_paging32), err) < 0)
+		return res;
+	pd = (uint32_t *)(s.vm.mem + PROBE_PD);
+	pt = (uint32_t *)(s.vm.mem + PROBE_PT);
+	pd[0] = PROBE_PT | PTE_P | PTE_RW;
+	for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		pt[i] = (i * PAGE_SIZE) | PTE_P | PTE_RW;
+	if (ioctl(s.vm.cpus[0].fd, KVM_GET_SREGS, &sr) == 0) {
+		sr.cr3 = PROBE_PD;
+		if (ioctl(s.vm.cpus[0].fd, KVM_SET_SREGS, &sr) == 0)
+			res = yes_if(exited_to_port(&s, scratch_run(&s)));
+	}
+	vm_destroy(&s.vm);
+	return res;
+}
+
 static void check_ring3(char *err)
 {
 	struct scratch s;
@@ -344,6 +374,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.hw_bp[m] = run_check(CHECK_HWBP, m, err);
 			caps.hw_watch[m] = run_check(CHECK_WATCH, m, err);
 		}
+		caps.paging32 = check_paging32(err);
 		check_ring3(err);
 		probed = true;
 	}
@@ -378,6 +409,8 @@ void probe_print(const struct host_caps *c)
 	ROW("hardware execute breakpoints", hw_bp);
 	ROW("hardware data watchpoints", hw_watch);
 #undef ROW
+	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
+	       result_word(c->paging32), "-");
 	printf("\n| ring 3 (user mode, in long mode)      |      |\n");
 	printf("|---------------------------------------|------|\n");
 	printf("| user code runs                        | %-4s |\n", result_word(c->ring3_runs));

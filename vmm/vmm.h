@@ -332,6 +332,7 @@ struct host_caps {
 	enum probe_result sw_bp[3];      /* int3 + KVM_GUESTDBG_USE_SW_BP exits */
 	enum probe_result hw_bp[3];      /* debug-register execute breakpoint exits */
 	enum probe_result hw_watch[3];   /* debug-register write watchpoint exits */
+	enum probe_result paging32;      /* protected mode can set CR0.PG (32-bit paging) */
 	enum probe_result ring3_runs;    /* user-mode (ring 3, long mode) code runs */
 	enum probe_result ring3_debug;   /* single-step of user-mode code exits */
 	double exit_us;                  /* one `out` exit round trip, microseconds */
