@@ -45,7 +45,7 @@ NASM_FORMAT := elf32
 LOAD_ADDR := 0x7c00
 # A lesson's exercise.asm is the student's: `make check` builds it, so that a
 # half-written exercise never breaks `make`.
-GUEST_ASM := $(filter-out %.inc lessons/%/exercise.asm,\
+GUEST_ASM := $(filter-out %.inc $(wildcard lessons/*/exercise.asm),\
                $(wildcard lessons/*/*.asm lessons/*/solution/*.asm tests/guests/*.asm))
 GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
 # Flat binaries (nasm -f bin), as the seed's runner took them.
@@ -80,12 +80,13 @@ $(BUILD)/%.o: %.c
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# nasm 2.16's -MD leaves out files found through -I; a separate -M pass
+# lists every %include and incbin.
+NASM_INCLUDES = -Iguest/ -I$(dir $<)
 %.o: %.asm
 	$(call say,NASM,$<)
-	$(Q)nasm -f $(NASM_FORMAT) -g -F dwarf -Iguest/ -I$(dir $<) -MD $@.d -o $@ $<
-
-# nasm -MD does not list files found through -I: every guest uses abi.inc.
-$(GUEST_ASM:.asm=.o): guest/abi.inc
+	$(Q)nasm $(NASM_INCLUDES) -M -MT $@ -MF $@.d $<
+	$(Q)nasm -f $(NASM_FORMAT) -g -F dwarf $(NASM_INCLUDES) -o $@ $<
 
 %.elf: %.o guest/guest.ld
 	$(call say,LD,$@)
@@ -117,10 +118,11 @@ run: all
 	$(lesson-exists)
 	./$(VMM) $(LESSON_ARGS) $(LESSON_GUEST)
 
-## debug: run lesson LESSON under the GDB stub with gdb attached (port 1234)
+## debug: run lesson LESSON under the GDB stub with gdb attached (port 1234;
+## INPUT=file gives the guest that stdin)
 debug: all
 	$(lesson-exists)
-	$(Q)scripts/debug.sh ./$(VMM) $(LESSON_GUEST) $(LESSON_DIR)/gdbinit $(LESSON_ARGS)
+	$(Q)INPUT=$(INPUT) scripts/debug.sh ./$(VMM) $(LESSON_GUEST) $(LESSON_DIR)/gdbinit $(LESSON_ARGS)
 
 # With the sanitizers, a report must not look like a guest's exit status 1,
 # and LeakSanitizer ignores one known leak inside libcriterion itself.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # debug.sh - `make debug LESSON=NN`: run a lesson guest under kvm-vmm's GDB
 # stub and attach gdb to it in the same terminal, with the lesson's gdbinit.
-# Quitting gdb ends the VMM.
+# Quitting gdb ends the VMM. gdb reads the terminal, so the guest's stdin
+# is the file in $INPUT (make debug LESSON=NN INPUT=file), else empty.
 #   usage: scripts/debug.sh VMM GUEST GDBINIT [kvm-vmm options...]
 set -u
 vmm=$1 guest=$2 gdbinit=$3
@@ -12,7 +13,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The guest's own output still reaches this terminal; the stub's messages
 # go to the log until it listens.
-"$vmm" --gdb "$port" "$@" "$guest" 2>"$log" &
+"$vmm" --gdb "$port" "$@" "$guest" 2>"$log" <"${INPUT:-/dev/null}" &
 pid=$!
 for _ in $(seq 100); do
 	grep -q "gdb: listening" "$log" && break

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,11 @@ int child_start(struct child *c, char *const argv[])
 	if (c->pid < 0)
 		return -1;
 	if (c->pid == 0) {
+		/* If the test process dies (a failed assertion ends it), take
+		 * the child with it: a kvm-vmm waiting for gdb would wait forever. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);

@@ -207,7 +207,7 @@ Test(gdb, ctrl_c_interrupts_an_infinite_loop, .timeout = 120)
 	char target[64];
 	int port = start_vmm(&vmm, SPIN);
 	char *args[] = { "gdb", "-batch", "-nx", SPIN, "-ex", target, "-ex", "continue",
-			 "-ex", "p/x $pc", "-ex", "kill", NULL };
+			 "-ex", "p $pc == spin", "-ex", "kill", NULL };
 
 	snprintf(target, sizeof(target), "target remote :%d", port);
 	cr_assert_eq(child_start(&gdb, args), 0);
@@ -215,7 +215,7 @@ Test(gdb, ctrl_c_interrupts_an_infinite_loop, .timeout = 120)
 	kill(gdb.pid, SIGINT); /* what Ctrl-C in gdb's terminal does */
 	child_wait(&gdb, 60, &g);
 	assert_has(g.out, "Program received signal SIGINT");
-	assert_has(g.out, "$1 = 0x7c");
+	assert_has(g.out, "$1 = 1");   /* $pc == spin */
 	finish_vmm(&vmm, &v);
 	cr_assert_eq(v.status, 137);
 	cr_assert_str_eq(v.out, "spinning\n");
@@ -235,8 +235,8 @@ Test(gdb, detach_then_reconnect, .timeout = 120)
 	/* The guest runs on (it prints, then spins); a new gdb stops it. */
 	cr_assert(child_wait_stderr(&vmm, "gdb: listening", 1));
 	usleep(300 * 1000);
-	run_gdb(&g, port, SPIN, "p/x $pc", "kill", NULL);
-	assert_has(g.out, "$1 = 0x7c");
+	run_gdb(&g, port, SPIN, "p $pc == spin", "kill", NULL);
+	assert_has(g.out, "$1 = 1");   /* $pc == spin */
 	finish_vmm(&vmm, &v);
 	cr_assert_eq(v.status, 137);
 	cr_assert_str_eq(v.out, "spinning\n");
@@ -283,8 +283,8 @@ Test(gdb, hostile_bytes_then_a_real_gdb, .timeout = 120)
 	send_and_close(port, "$g#00", 5);
 	free(packet);
 	/* The stub still serves a real gdb, and the guest is where it should be. */
-	run_gdb(&g, port, SPIN, "p/x $pc", "kill", NULL);
-	assert_has(g.out, "$1 = 0x7c");
+	run_gdb(&g, port, SPIN, "p $pc == spin", "kill", NULL);
+	assert_has(g.out, "$1 = 1");   /* $pc == spin */
 	finish_vmm(&vmm, &v);
 	cr_assert_eq(v.status, 137, "%s", v.err);
 	cr_assert_str_eq(v.out, "spinning\n");
@@ -302,5 +302,46 @@ Test(gdb, disconnect_mid_packet_lets_the_guest_finish, .timeout = 120)
 	finish_vmm(&vmm, &v);
 	cr_assert_eq(v.status, 5, "%s", v.err);
 	cr_assert_str_eq(v.out, "5\n");
+	run_free(&v);
+}
+
+Test(gdb, stepi_over_an_out_stops_at_the_next_instruction, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = start_vmm(&vmm, REAL);
+
+	run_gdb(&g, port, REAL, "break out_newline", "continue", "stepi",
+		"p $pc == after_out", "p/x $al", "kill", NULL);
+	assert_has(g.out, "$1 = 1");
+	assert_has(g.out, "$2 = 0xa");   /* and not the instruction after */
+	finish_vmm(&vmm, &v);
+	run_free(&g);
+	run_free(&v);
+}
+
+#define LESSON11 "lessons/11-interrupts/interrupts.elf"
+
+Test(gdb, breakpoint_on_hlt_with_interrupts, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = child_start_gdb(&vmm, "--irqchip", LESSON11, NULL);
+
+	cr_assert_gt(port, 0);
+	cr_assert_gt(write(vmm.in_fd, "hi\n", 3), 0);
+	/* Stop on the hlt of wait_ticks three times: each continue must wait
+	 * for an interrupt, not end the guest; a stepi over it completes it. */
+	run_gdb(&g, port, LESSON11, "break wait_ticks", "continue", "continue", "continue",
+		"stepi", "p $pc == wait_ticks + 1", "delete", "break timer_handler", "continue",
+		"watch *(int *)&ticks", "continue", "delete", "continue", NULL);
+	cr_assert_null(strstr(g.out, "exited normally]\n$"), "%s", g.out);
+	assert_has(g.out, "$1 = 1");
+	assert_has(g.out, "New value = ");
+	assert_has(g.out, "exited normally");
+	finish_vmm(&vmm, &v);
+	cr_assert_eq(v.status, 0, "%s", v.err);
+	assert_has(v.out, "counted 10 timer ticks\nkeys: hi\n");
+	run_free(&g);
 	run_free(&v);
 }

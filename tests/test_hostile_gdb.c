@@ -26,7 +26,7 @@
 #include "helpers.h"
 
 #define SPIN "tests/guests/spin.elf"
-#define SPIN_PC "$1 = 0x7c1c"   /* its `jmp $` */
+#define SPIN_PC "$1 = 1"        /* $pc == spin: its `jmp spin` */
 #define SPIN_OUT "spinning\n"
 #define SPIN_RAM_END 0x1000000  /* default --mem 16M */
 #define SCRATCH 0x9000          /* RAM the spinning guest never uses */
@@ -267,7 +267,7 @@ static void finish_with_real_gdb(struct child *vmm, int port)
 {
 	char target[64];
 	struct run_result g, v;
-	char *argv[] = { "gdb", "-batch", "-nx", SPIN, "-ex", target, "-ex", "p/x $pc",
+	char *argv[] = { "gdb", "-batch", "-nx", SPIN, "-ex", target, "-ex", "p $pc == spin",
 			 "-ex", "kill", NULL };
 
 	wait_spinning(vmm);

@@ -210,6 +210,9 @@ static void exits(struct text *t, struct vm *vm)
 			if (st->hypercalls[h])
 				put(t, "  hypercall %-7s %llu\n", hypercall_name(h),
 				    (unsigned long long)st->hypercalls[h]);
+		if (st->hypercalls_unknown)
+			put(t, "  hypercall unknown %llu\n",
+			    (unsigned long long)st->hypercalls_unknown);
 	}
 }
 

@@ -35,6 +35,7 @@
 #define MAX_BREAKPOINTS 256
 #define MAX_WATCH_LEN 8
 #define EXIT_REPORT_WAIT_S 2
+#define OP_HLT 0xf4
 
 struct breakpoint {
 	enum gdb_bp_type type;
@@ -223,6 +224,25 @@ static int write_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr,
 	return 0;
 }
 
+/* Which breakpoint of ours is at linear address pc; -1 if none. */
+static int exec_bp_at(struct gdb_vm *g, uint64_t pc)
+{
+	for (int i = 0; i < g->nbp; i++)
+		if (is_exec(&g->bp[i]) && g->bp[i].addr == pc)
+			return i;
+	return -1;
+}
+
+/* Is the instruction at the vCPU's PC a `hlt`? */
+static bool at_hlt(struct vcpu *cpu)
+{
+	struct gdb_vcpu *d = cpu->debug;
+	uint8_t op;
+
+	return read_linear(cpu->vm, &d->sregs, linear_pc(&d->regs, &d->sregs), &op, 1) == 0 &&
+	       op == OP_HLT;
+}
+
 /*
  * Decide how vCPU cpu runs until its next stop and program KVM for it:
  * debug registers for the first execute breakpoints (where the host
@@ -269,11 +289,13 @@ static void arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	if (slot)
 		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
 	d->stepping_over = d->action == GDB_ACTION_CONTINUE && at_bp && !d->emulate;
-	if (d->action == GDB_ACTION_STEP || d->stepping_over || d->emulate) {
+	if (d->action == GDB_ACTION_STEP || d->stepping_over || d->emulate)
 		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
-		if (g->caps->blockirq)
-			dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
-	}
+	/* A step that gdb asked for should not land in an interrupt handler;
+	 * but emulated breakpoints and watchpoints run the guest as usual,
+	 * interrupts included (a `hlt` must still wake up). */
+	if ((d->action == GDB_ACTION_STEP || d->stepping_over) && g->caps->blockirq)
+		dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
 	if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		vmm_msg(cpu->vm, "gdb: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
 	/* Remember the watched values to compare against while stepping. */
@@ -325,6 +347,41 @@ static bool may_run(struct gdb_vm *g, struct vcpu *cpu)
 	return !g->stopping && cpu->debug->action != GDB_ACTION_STOP;
 }
 
+/*
+ * The vCPU is to step or continue from a `hlt` (lock held, just unparked).
+ * `stepi` completes it at once, as KVM's own single-step does; `continue`
+ * halts the vCPU until an interrupt when there is an interrupt controller,
+ * and ends it otherwise, as an HLT exit would. Returns what
+ * gdb_vcpu_before_run() returns.
+ */
+static bool step_over_hlt(struct gdb_vm *g, struct vcpu *cpu)
+{
+	struct gdb_vcpu *d = cpu->debug;
+	struct gdb_stop stop = { .kind = GDB_STOP_SIGNAL, .cpu = cpu->id, .signal = GDB_SIGTRAP };
+
+	d->regs.rip++;
+	d->regs_dirty = true;
+	write_back(cpu);
+	if (d->action == GDB_ACTION_STEP) {
+		request_stop(g, &stop);   /* back to the park loop at once */
+		return true;
+	}
+	if (!cpu->vm->irqchip) {
+		cpu->done = true;
+		maybe_post_stop(g);
+		return false;
+	}
+	{
+		struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
+
+		ioctl(cpu->fd, KVM_SET_MP_STATE, &halted);
+	}
+	d->armed = false;   /* arm the breakpoints for the instruction after it */
+	read_regs(cpu);
+	arm_debug(g, cpu);
+	return true;
+}
+
 bool gdb_vcpu_before_run(struct vcpu *cpu)
 {
 	struct gdb_vm *g = cpu->vm->debug;
@@ -347,6 +404,16 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 	if (parked_now) {
 		g->parked--;
 		d->parked = false;
+		if (d->action != GDB_ACTION_STOP && at_hlt(cpu) &&
+		    (d->action == GDB_ACTION_STEP || exec_bp_at(g, linear_pc(&d->regs, &d->sregs)) >= 0)) {
+			/* Never let KVM single-step a `hlt`: some hosts leave the
+			 * vCPU "halted" afterwards, even inside a later interrupt
+			 * handler. We carry the `hlt` out ourselves. */
+			bool keep_running = step_over_hlt(g, cpu);
+
+			pthread_mutex_unlock(&g->lock);
+			return keep_running;
+		}
 		write_back(cpu);   /* d->regs/sregs stay valid for arm_debug */
 	}
 	if (!atomic_load(&cpu->vm->ending) && (!d->armed || d->armed_generation != g->bp_generation)) {
@@ -358,22 +425,17 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 	return !atomic_load(&cpu->vm->ending);
 }
 
-/* Which breakpoint of ours is at linear address pc; -1 if none. */
-static int exec_bp_at(struct gdb_vm *g, uint64_t pc)
-{
-	for (int i = 0; i < g->nbp; i++)
-		if (is_exec(&g->bp[i]) && g->bp[i].addr == pc)
-			return i;
-	return -1;
-}
-
 /* Did a watched range change since arm_debug? Returns its index or -1. */
 static int changed_watch(struct gdb_vm *g, struct vcpu *cpu)
 {
 	struct kvm_sregs s;
 	uint8_t now[MAX_WATCH_LEN];
 
-	if (ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
+	bool any = false;
+
+	for (int i = 0; i < g->nbp; i++)
+		any |= !is_exec(&g->bp[i]);
+	if (!any || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
@@ -411,10 +473,18 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 	d = cpu->debug;
 	pthread_mutex_lock(&g->lock);
 	if (d->action == GDB_ACTION_STEP) {
-		/* A step ends here, unless a hardware breakpoint fired instead. */
-		i = exec_bp_at(g, arch->pc);
-		if (!stepped && i >= 0)
-			stop.reason = break_reason(&g->bp[i]);
+		/* A step ends here. Say why if it did more: a watched value
+		 * changed (gdb steps over a breakpoint this way too), or a
+		 * hardware breakpoint fired instead. */
+		i = changed_watch(g, cpu);
+		if (i >= 0) {
+			stop.reason = watch_reason(g->bp[i].type);
+			stop.addr = g->bp[i].addr;
+		} else {
+			i = exec_bp_at(g, arch->pc);
+			if (!stepped && i >= 0)
+				stop.reason = break_reason(&g->bp[i]);
+		}
 		request_stop(g, &stop);
 		goto out;
 	}
@@ -464,6 +534,25 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 out:
 	pthread_mutex_unlock(&g->lock);
 	return true;
+}
+
+void gdb_vcpu_after_io(struct vcpu *cpu)
+{
+	struct gdb_vcpu *d = cpu->debug;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (!(d->action == GDB_ACTION_STEP || d->stepping_over || d->emulate))
+		return;
+	/* KVM completed the `out`/`in` before exiting to us, and a step in
+	 * progress ends with it: report it now, or the trap would come one
+	 * instruction later. */
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	cpu->run->debug.arch.pc = linear_pc(&r, &s);
+	cpu->run->debug.arch.dr6 = DR6_BS;
+	cpu->run->debug.arch.exception = X86_DB;
+	gdb_vcpu_debug_exit(cpu);
 }
 
 void gdb_vm_ended(struct vm *vm)

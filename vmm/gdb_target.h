@@ -23,6 +23,9 @@ void gdb_stop(struct vm *vm);
 bool gdb_vcpu_before_run(struct vcpu *cpu);
 /* Handle KVM_EXIT_DEBUG. Returns true to keep running. */
 bool gdb_vcpu_debug_exit(struct vcpu *cpu);
+/* After a port I/O exit: a single-step in progress has completed with the
+ * instruction, so handle it as a step's debug exit. */
+void gdb_vcpu_after_io(struct vcpu *cpu);
 /* The guest is ending: report it to gdb (W packet) if attached. */
 void gdb_vm_ended(struct vm *vm);
 

@@ -90,9 +90,17 @@ static bool handle_exit(struct vcpu *cpu)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		return ports_handle_io(cpu) == 0;
+		if (ports_handle_io(cpu))
+			return false;
+		if (cpu->debug)
+			gdb_vcpu_after_io(cpu);
+		return true;
 	case KVM_EXIT_HLT:
-		/* Without an interrupt controller nothing can wake this vCPU. */
+		/* Without an interrupt controller nothing can wake this vCPU. With
+		 * one, KVM only exits on hlt when it cannot wait itself (e.g. while
+		 * gdb single-steps): go back, and KVM waits for the interrupt. */
+		if (cpu->vm->irqchip)
+			return true;
 		cpu->done = true;
 		return false;
 	case KVM_EXIT_MMIO:
@@ -128,7 +136,8 @@ static bool handle_exit(struct vcpu *cpu)
  * With KVM's in-kernel interrupt controller `hlt` no longer exits to us:
  * the vCPU waits inside KVM_RUN for an interrupt. One halted with
  * interrupts disabled waits forever, so main() kicks such guests'
- * vCPUs now and then (IDLE_CHECK_MS) and they look at themselves here.
+ * vCPUs now and then (IDLE_CHECK_MS) and they look at themselves here:
+ * halted, interrupts off, and still at the same place as last time.
  */
 #define IDLE_CHECK_MS 50
 
@@ -136,10 +145,18 @@ static bool halted_for_good(struct vcpu *cpu)
 {
 	struct kvm_mp_state mp;
 	struct kvm_regs regs;
+	bool halted_off;
 
-	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
-		return false;
-	return ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_IF);
+	halted_off = ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0 &&
+		     mp.mp_state == KVM_MP_STATE_HALTED &&
+		     ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_IF);
+	/* Seen twice in a row at the same place: KVM may still say "halted"
+	 * for a moment after a halt ended (e.g. one single-stepped by gdb). */
+	if (halted_off && cpu->idle_seen && cpu->idle_rip == regs.rip)
+		return true;
+	cpu->idle_seen = halted_off;
+	cpu->idle_rip = halted_off ? regs.rip : 0;
+	return false;
 }
 
 void vcpu_run_loop(struct vcpu *cpu)

@@ -122,6 +122,8 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	bool done;               /* halted for good, or the guest ended */
+	bool idle_seen;          /* --irqchip: seen halted with IF=0 at idle_rip */
+	uint64_t idle_rip;
 	struct vcpu_stats stats;
 	struct gdb_vcpu *debug;  /* gdb state, when --gdb (gdb_target.c) */
 };

@@ -3,8 +3,8 @@
 %include "abi.inc"
 bits 16
 section .text
-global _start
+global _start, spin
 _start:
         PRINT "spinning", 10
         cli
-        jmp $
+spin:   jmp spin
