@@ -17,6 +17,7 @@
 %define CPUID_FEATURES  1               ; CPUID leaf 1: EBX[31:24] = APIC ID
 %define APIC_ID_SHIFT   24
 %define ROLL_CALL_NS    2000000000      ; how long CPU 0 waits for the others
+%define ROLL_CALL_SPINS 100000          ; its rounds between two looks at the clock
 %define UNLOCKED        0
 %define LOCKED          1
 %define EXIT_MISMATCH   1               ; a counter lost an update
@@ -132,25 +133,30 @@ spin_unlock:
 
 ; wait_for_everyone - spin until `arrived` is NCPUS. CPU 0 gives up after
 ; ROLL_CALL_NS (host time, TIME hypercall): the guest was started with
-; fewer vCPUs than it was built for.
+; fewer vCPUs than it was built for. It asks the time only once per
+; ROLL_CALL_SPINS rounds: a hypercall is a VM exit, and the others have
+; normally arrived long before the first batch of rounds is over.
 wait_for_everyone:
         test r15, r15
-        jnz .spin
+        jnz .spin                       ; only CPU 0 keeps time
         HYPERCALL HC_TIME
         shl rdx, 32
         or rax, rdx
         mov rsi, rax                    ; rsi = when CPU 0 started waiting
+.batch: mov ecx, ROLL_CALL_SPINS
 .spin:  pause
         cmp qword [arrived], NCPUS
         je .all_here
         test r15, r15
         jnz .spin
-        HYPERCALL HC_TIME
+        dec ecx
+        jnz .spin
+        HYPERCALL HC_TIME               ; CPU 0, after a batch of rounds
         shl rdx, 32
         or rax, rdx
         sub rax, rsi
         cmp rax, ROLL_CALL_NS
-        jb .spin
+        jb .batch
         PRINT "only "
         PUTNUM dword [arrived]
         PRINT " of "
