@@ -136,7 +136,7 @@ test: all $(SUITE)
 	$(Q)$(SANITIZER_ENV) KVM_VMM=./$(VMM) $(SUITE) --jobs=2 $(TEST_ARGS)
 
 clean:
-	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) \
+	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) $(EXTRA_GUESTS) \
 	       $(shell find lessons tests -name '*.o.d' -o -name '*.o')
 
 # Each area keeps its own targets in its own fragment:

@@ -120,10 +120,11 @@ struct gdb_target {
 	/* Asynchronous stop request (gdb's Ctrl-C); the target reports a
 	 * stop with signal 2 later through gdb_conn_stopped(). */
 	void (*interrupt)(void *opaque);
-	/* A monitor command (qRcmd). Writes text for the user into out
+	/* A monitor command (qRcmd) about vCPU `cpu` (gdb's selected
+	 * thread). Writes text for the user into out
 	 * (NUL-terminated, truncated to outlen). Returns 0, or -1 for an
 	 * unknown command (out then holds the message to show). */
-	int (*monitor)(void *opaque, const char *cmd, char *out, size_t outlen);
+	int (*monitor)(void *opaque, int cpu, const char *cmd, char *out, size_t outlen);
 	/* Text for qThreadExtraInfo, e.g. "vCPU 1, long mode". */
 	void (*thread_info)(void *opaque, int cpu, char *out, size_t outlen);
 	/* D: remove all breakpoints/watchpoints and let the guest run on. */

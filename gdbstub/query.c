@@ -202,7 +202,8 @@ void gdb_handle_qrcmd(struct gdb_conn *conn, struct gdb_cursor *args)
 		return;
 	}
 	conn->monitor_out[0] = '\0';
-	int ret = t->monitor(t->opaque, cmd, conn->monitor_out, GDB_MONITOR_OUTPUT_SIZE);
+	int ret = t->monitor(t->opaque, conn->g_cpu, cmd, conn->monitor_out,
+			     GDB_MONITOR_OUTPUT_SIZE);
 	conn->monitor_out[GDB_MONITOR_OUTPUT_SIZE - 1] = '\0';
 	send_console(conn, conn->monitor_out, strlen(conn->monitor_out));
 	gdb_reply_text(conn, ret == 0 ? "OK" : GDB_ERR_ARGS);

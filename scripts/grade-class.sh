@@ -25,7 +25,8 @@ usage() {
 usage: scripts/grade-class.sh [--report DIR] [--csv] SUBMISSIONS NN
 
 Grade every student's exercise for lesson NN. SUBMISSIONS holds one
-STUDENT.asm or one STUDENT/ folder (with exercise.asm inside) per student.
+STUDENT.asm (STUDENT.c for a lesson in C) or one STUDENT/ folder (with the
+exercise inside) per student.
   --report DIR   write each student's detailed grading to DIR/STUDENT.txt
   --csv          print CSV (student,score,max,notes) instead of a table
 EOF
@@ -92,21 +93,25 @@ fi
 VMM="${KVM_VMM:-./kvm-vmm}"
 [ -x "$VMM" ] || die_usage "$VMM is not built yet: run make first"
 
-# find_submission ENTRY: print the .asm file to grade for one student.
+# The exercise is in assembly, or in C for a lesson whose exercise is C.
+EXT=asm
+[ -f "lessons/$LESSON/exercise.c" ] && [ ! -f "lessons/$LESSON/exercise.asm" ] && EXT=c
+
+# find_submission ENTRY: print the exercise file to grade for one student.
 find_submission() {
 	local entry="$1" f asms=()
 	if [ -f "$entry" ]; then
 		echo "$entry"
 		return 0
 	fi
-	for f in "$entry/exercise.asm" "$entry/$LESSON/exercise.asm" \
-		"$entry/lessons/$LESSON/exercise.asm"; do
+	for f in "$entry/exercise.$EXT" "$entry/$LESSON/exercise.$EXT" \
+		"$entry/lessons/$LESSON/exercise.$EXT"; do
 		if [ -f "$f" ]; then
 			echo "$f"
 			return 0
 		fi
 	done
-	for f in "$entry"/*.asm; do
+	for f in "$entry"/*."$EXT"; do
 		[ -f "$f" ] && asms+=("$f")
 	done
 	if [ "${#asms[@]}" -eq 1 ]; then
@@ -147,13 +152,13 @@ for entry in "$SUBMISSIONS"/*; do
 	name="$(basename -- "$entry")"
 	if [ -f "$entry" ]; then
 		case "$name" in
-		*.asm) name="${name%.asm}" ;;
+		*.asm | *.c) name="${name%.*}" ;;
 		*) continue ;; # a stray file (a CSV, a README): not a submission
 		esac
 	fi
 	n=$((n + 1))
 	if ! file="$(find_submission "$entry")"; then
-		row "$name" "-" "-" "no exercise.asm found"
+		row "$name" "-" "-" "no exercise.$EXT found"
 		continue
 	fi
 	# The detailed grading (hints, diffs): kept for the report, parsed here.
@@ -184,7 +189,7 @@ for entry in "$SUBMISSIONS"/*; do
 done
 
 if [ "$n" = 0 ]; then
-	die_usage "$SUBMISSIONS holds no submission (STUDENT.asm or STUDENT/ folders)"
+	die_usage "$SUBMISSIONS holds no submission (STUDENT.$EXT or STUDENT/ folders)"
 fi
 if [ "$CSV" = 0 ]; then
 	echo

@@ -345,3 +345,28 @@ Test(gdb, breakpoint_on_hlt_with_interrupts, .timeout = 120)
 	run_free(&g);
 	run_free(&v);
 }
+
+Test(gdb, smp_threads_stay_readable_after_hlt, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = child_start_gdb(&vmm, "--smp", "4", "lessons/13-smp/smp.elf", NULL);
+	const char *p;
+	int halted = 0;
+
+	cr_assert_gt(port, 0);
+	/* The last CPU to finish stops at last_cpu; the other three have
+	 * parked with hlt, and gdb must still see their registers. */
+	run_gdb(&g, port, "lessons/13-smp/smp.elf", "break last_cpu", "continue", "info threads",
+		"thread 1", "p $rdi", "monitor info sregs", "kill", NULL);
+	for (p = g.out; (p = strstr(p, ", halted)")) != NULL; p++)
+		halted++;
+	cr_assert_eq(halted, 3, "%s", g.out);
+	assert_has(g.out, "last_cpu ()");
+	assert_has(g.out, "$1 = 0");                  /* vCPU 0 is thread 1 */
+	assert_has(g.err, "long mode (64-bit), 4-level paging");
+	cr_assert_null(strstr(g.out, "Could not read registers"), "%s", g.out);
+	finish_vmm(&vmm, &v);
+	run_free(&g);
+	run_free(&v);
+}

@@ -219,8 +219,9 @@ static void fake_interrupt(void *opaque)
 	bump(&f->interrupts);
 }
 
-static int fake_monitor(void *opaque, const char *cmd, char *out, size_t outlen)
+static int fake_monitor(void *opaque, int cpu, const char *cmd, char *out, size_t outlen)
 {
+	(void)cpu;
 	struct fake *f = opaque;
 
 	snprintf(f->last_monitor, sizeof(f->last_monitor), "%s", cmd);

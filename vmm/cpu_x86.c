@@ -142,7 +142,8 @@ int cpu_setup(struct vcpu *cpu, enum cpu_mode mode, uint64_t entry, char *err)
 	regs.rflags = RFLAGS_FIXED;
 	regs.rip = entry;
 	regs.rsp = LAYOUT_STACK_TOP;
-	regs.rdi = cpu->id;   /* which vCPU this is, for --smp guests */
+	regs.rdi = cpu->id;          /* which vCPU this is, for --smp guests */
+	regs.rsi = cpu->vm->ncpus;   /* ... and how many there are */
 	if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0)
 		return vmm_fail(err, "KVM_SET_REGS: %s", strerror(errno));
 	return 0;

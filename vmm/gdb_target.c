@@ -536,6 +536,18 @@ out:
 	return true;
 }
 
+void gdb_vcpu_finished(struct vcpu *cpu)
+{
+	struct gdb_vm *g = cpu->vm->debug;
+
+	/* Keep its last registers for gdb: a halted vCPU is still a thread. */
+	pthread_mutex_lock(&g->lock);
+	snapshot(cpu);
+	maybe_post_stop(g);   /* one fewer vCPU to wait for in an all-stop */
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
 void gdb_vcpu_after_io(struct vcpu *cpu)
 {
 	struct gdb_vcpu *d = cpu->debug;
@@ -876,18 +888,19 @@ static void thread_info(void *opaque, int cpu, char *out, size_t len)
 	struct gdb_vcpu *d = stopped_cpu(g, cpu);
 
 	if (!d)
-		snprintf(out, len, "vCPU %d, halted", cpu);
+		snprintf(out, len, "vCPU %d", cpu);
 	else
-		snprintf(out, len, "vCPU %d, %s", cpu, describe_mode(&d->sregs));
+		snprintf(out, len, "vCPU %d, %s%s", cpu, describe_mode(&d->sregs),
+			 g->vm->cpus[cpu].done ? ", halted" : "");
 }
 
-static int monitor(void *opaque, const char *cmd, char *out, size_t len)
+static int monitor(void *opaque, int cpu, const char *cmd, char *out, size_t len)
 {
 	struct gdb_vm *g = gvm_of(opaque);
-	struct gdb_vcpu *d = stopped_cpu(g, 0);
+	struct gdb_vcpu *d = stopped_cpu(g, cpu);
 
 	if (!d) {
-		snprintf(out, len, "vCPU 0 has halted: no state to show\n");
+		snprintf(out, len, "vCPU %d has no state to show\n", cpu);
 		return 0;
 	}
 	/* An unknown command still succeeds: its text says what went wrong

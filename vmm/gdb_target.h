@@ -23,6 +23,9 @@ void gdb_stop(struct vm *vm);
 bool gdb_vcpu_before_run(struct vcpu *cpu);
 /* Handle KVM_EXIT_DEBUG. Returns true to keep running. */
 bool gdb_vcpu_debug_exit(struct vcpu *cpu);
+/* The vCPU left its run loop for good (halted, or the guest ended): keep
+ * its registers readable for gdb. Called on the vCPU's thread. */
+void gdb_vcpu_finished(struct vcpu *cpu);
 /* After a port I/O exit: a single-step in progress has completed with the
  * instruction, so handle it as a step's debug exit. */
 void gdb_vcpu_after_io(struct vcpu *cpu);

@@ -52,7 +52,7 @@ const char *vmm_usage(void)
 	"                         protected for Multiboot kernels)\n"
 	"  --mem SIZE             guest RAM per guest, e.g. 64K, 16M, 1G (default 16M)\n"
 	"  --smp N                one guest with N vCPUs sharing its memory (all start\n"
-	"                         at the entry point, RDI = vCPU number)\n"
+	"                         at the entry point, RDI = vCPU number, RSI = N)\n"
 	"  --irqchip              give the guest interrupt hardware: KVM's in-kernel\n"
 	"                         8259 PIC, 8254 PIT and local APIC, and a PS/2\n"
 	"                         keyboard (port 0x60, IRQ 1) fed from stdin\n"

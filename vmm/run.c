@@ -187,6 +187,8 @@ void vcpu_run_loop(struct vcpu *cpu)
 			break;
 	}
 	cpu->done = true;
+	if (cpu->debug)
+		gdb_vcpu_finished(cpu);
 }
 
 /* A guest whose vCPUs have all stopped has ended; tell main() when the
