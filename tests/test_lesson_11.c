@@ -13,14 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "support.h"
 
 #define LESSON_DIR "lessons/11-interrupts"
 #define GUEST LESSON_DIR "/interrupts.elf"
 #define EXPECTED LESSON_DIR "/expected-output.txt"
 #define INPUT LESSON_DIR "/input.txt"
 #define RUN_TIMEOUT_S 30.0
-#define GDB_TIMEOUT_S 60.0
 
 /* Read a file the lesson ships; the test fails if it is missing. */
 static char *lesson_file(const char *path)
@@ -29,11 +28,6 @@ static char *lesson_file(const char *path)
 
 	cr_assert(text, "cannot read %s", path);
 	return text;
-}
-
-static void assert_has(const char *text, const char *needle)
-{
-	cr_assert(strstr(text, needle), "expected '%s' in:\n%s", needle, text);
 }
 
 Test(lesson_11, output_with_input_and_exit_status)

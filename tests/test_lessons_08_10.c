@@ -12,11 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "support.h"
 
-#define TIMEOUT_S 60.0
-#define GDB_TIMEOUT_S 90.0
-#define MAX_GDB_CMDS 40
 
 #define PM_DIR "lessons/08-protected-mode"
 #define PM_ELF PM_DIR "/protected.elf"
@@ -31,43 +28,6 @@
 #define PAGING_ALIAS_BASE 0xC0000000u   /* paging.asm: ALIAS_BASE */
 #define PAGING_PF_WRITE 2               /* error code: not present, write */
 #define LONG_FACTORIAL_N 20             /* longmode.asm: FACTORIAL_N */
-
-/* Run kvm-vmm with the arguments (NULL-terminated); stdout, status, stderr. */
-static struct run_result run_guest(const char *first, ...)
-{
-	char *argv[16];
-	int n = 0;
-	const char *a = first;
-	struct run_result r;
-	va_list ap;
-
-	argv[n++] = (char *)vmm_path();
-	va_start(ap, first);
-	while (a && n < 15) {
-		argv[n++] = (char *)a;
-		a = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(&r, argv, NULL, TIMEOUT_S), 0, "cannot start kvm-vmm");
-	cr_assert(!r.timed_out, "%s did not finish in %.0f s", argv[n - 1], TIMEOUT_S);
-	return r;
-}
-
-/* stdout must be the lesson's expected-output.txt, status 0, stderr empty. */
-static void expect_lesson_output(const struct run_result *r, const char *dir)
-{
-	char path[256];
-	char *want;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, EXPECTED);
-	want = slurp(path, NULL);
-	cr_assert(want, "cannot read %s", path);
-	cr_expect_str_eq(r->out, want, "%s: stdout differs from %s", dir, path);
-	cr_expect_eq(r->status, 0, "%s: exit status %d; stderr: %s", dir, r->status, r->err);
-	cr_expect_str_eq(r->err, "", "%s wrote on stderr", dir);
-	free(want);
-}
 
 /* --- lesson 08: protected mode ----------------------------------------------- */
 
@@ -180,57 +140,6 @@ Test(lessons_08_10, long_mode_needs_mode_real)
 
 /* --- one real gdb session per lesson ----------------------------------------- */
 
-/* gdb -batch -nx GUEST -ex 'target remote :PORT' -ex CMD... (NULL-terminated). */
-static void run_gdb(struct run_result *r, int port, const char *guest, ...)
-{
-	char *argv[2 * MAX_GDB_CMDS + 8];
-	char target[64];
-	const char *cmd;
-	int n = 0;
-	va_list ap;
-
-	snprintf(target, sizeof(target), "target remote :%d", port);
-	argv[n++] = "gdb";
-	argv[n++] = "-batch";
-	argv[n++] = "-nx";
-	argv[n++] = (char *)guest;
-	argv[n++] = "-ex";
-	argv[n++] = target;
-	va_start(ap, guest);
-	while (n < 2 * MAX_GDB_CMDS && (cmd = va_arg(ap, const char *)) != NULL) {
-		argv[n++] = "-ex";
-		argv[n++] = (char *)cmd;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
-	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
-	cr_assert_null(strstr(r->err, "too long"), "%s", r->err);
-}
-
-static void assert_has(const char *text, const char *needle)
-{
-	cr_assert(strstr(text, needle), "expected '%s' in:\n%s", needle, text);
-}
-
-/* The VMM after gdb: it must end, with status 0 and the lesson's output. */
-static void finish_vmm(struct child *vmm, const char *dir)
-{
-	struct run_result v;
-	char path[256];
-	char *want;
-
-	child_wait(vmm, TIMEOUT_S, &v);
-	cr_assert_not(v.timed_out, "kvm-vmm did not end: %s", v.err);
-	cr_expect_eq(v.status, 0, "kvm-vmm status %d: %s", v.status, v.err);
-	snprintf(path, sizeof(path), "%s/%s", dir, EXPECTED);
-	want = slurp(path, NULL);
-	cr_assert(want, "cannot read %s", path);
-	cr_expect_str_eq(v.out, want, "the guest's output under gdb");
-	free(want);
-	run_free(&v);
-}
-
 /* Lesson 08: at far_jump PE is set but CS is still 16-bit; one stepi loads
  * CS = 8, and gdb decodes 32-bit code after `set architecture i386`. At
  * done DS is the data selector and the dword at 2 MiB is there. */
@@ -241,7 +150,7 @@ Test(lessons_08_10, gdb_protected_mode_far_jump, .timeout = 180)
 	int port = child_start_gdb(&vmm, PM_ELF, NULL);
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, PM_ELF, "set architecture i8086", "break far_jump", "continue",
+	gdb_batch(&g, port, PM_ELF, "set architecture i8086", "break far_jump", "continue",
 		"p/x $cs", "monitor info sregs", "stepi", "p/x $cs", "set architecture i386",
 		"x/i $pc", "break done", "continue", "p/x $ds", "x/1dw 0x200000",
 		"monitor info gdt", "continue", NULL);
@@ -258,7 +167,7 @@ Test(lessons_08_10, gdb_protected_mode_far_jump, .timeout = 180)
 	assert_has(g.err, "GDT at ");
 	assert_has(g.err, "32-bit code");
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, PM_DIR);
+	finish_vmm_with(&vmm, 0, PM_DIR "/" EXPECTED);
 	run_free(&g);
 }
 
@@ -272,7 +181,7 @@ Test(lessons_08_10, gdb_paging_alias_and_page_fault, .timeout = 180)
 	int port = child_start_gdb(&vmm, PAGING_ELF, NULL);
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, PAGING_ELF, "break switched", "continue", "monitor info pagetable",
+	gdb_batch(&g, port, PAGING_ELF, "break switched", "continue", "monitor info pagetable",
 		"watch *(char *)(0xc0000000 + (long)&greeting)", "continue",
 		"p $pc == written", "p *(char *)&greeting", "delete", "break page_fault",
 		"continue", "p/x $cr2", "x/1gx $rsp", "p *(long *)($rsp + 8) == (long)&fault_here",
@@ -288,7 +197,7 @@ Test(lessons_08_10, gdb_paging_alias_and_page_fault, .timeout = 180)
 	assert_has(g.out, ":\t0x0000000000000002\n");
 	assert_has(g.out, "$4 = 1");
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, PAGING_DIR);
+	finish_vmm_with(&vmm, 0, PAGING_DIR "/" EXPECTED);
 	run_free(&g);
 }
 
@@ -302,7 +211,7 @@ Test(lessons_08_10, gdb_long_mode_from_real_mode, .timeout = 180)
 	int port = child_start_gdb(&vmm, "--mode", "real", LONG_ELF, NULL);
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, LONG_ELF, "show architecture", "stepi", "p $pc == _start + 1",
+	gdb_batch(&g, port, LONG_ELF, "show architecture", "stepi", "p $pc == _start + 1",
 		"p/x $cs", "break far_jump", "continue", "info registers efer",
 		"monitor info sregs", "stepi", "p $pc == long_entry", "p/x $cs",
 		"break factorial_done", "continue", "p $rax", "continue", NULL);
@@ -319,6 +228,6 @@ Test(lessons_08_10, gdb_long_mode_from_real_mode, .timeout = 180)
 	assert_has(g.out, "$4 = 0x8");
 	assert_has(g.out, "$5 = 2432902008176640000");
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, LONG_DIR);
+	finish_vmm_with(&vmm, 0, LONG_DIR "/" EXPECTED);
 	run_free(&g);
 }

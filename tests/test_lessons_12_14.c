@@ -12,11 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "support.h"
 
-#define TIMEOUT_S 60.0
-#define GDB_TIMEOUT_S 90.0
-#define MAX_GDB_CMDS 40
 
 #define USER_DIR "lessons/12-user-mode"
 #define USER_ELF USER_DIR "/usermode.elf"
@@ -35,43 +32,6 @@
 #define SMP_EXIT_MISSING 2          /* smp.asm: fewer vCPUs than NCPUS */
 #define MB_LOWER_KIB 639            /* kvm-vmm: 0x9fc00 bytes below 1 MiB */
 #define MB_KERNEL_BASE_KIB 1024     /* RAM above 1 MiB starts at 1024 KiB */
-
-/* Run kvm-vmm with the arguments (NULL-terminated); stdout, status, stderr. */
-static struct run_result run_guest(const char *first, ...)
-{
-	char *argv[16];
-	int n = 0;
-	const char *a = first;
-	struct run_result r;
-	va_list ap;
-
-	argv[n++] = (char *)vmm_path();
-	va_start(ap, first);
-	while (a && n < 15) {
-		argv[n++] = (char *)a;
-		a = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(&r, argv, NULL, TIMEOUT_S), 0, "cannot start kvm-vmm");
-	cr_assert(!r.timed_out, "%s did not finish in %.0f s", argv[n - 1], TIMEOUT_S);
-	return r;
-}
-
-/* stdout must be the lesson's expected-output.txt, status 0, stderr empty. */
-static void expect_lesson_output(const struct run_result *r, const char *dir)
-{
-	char path[256];
-	char *want;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, EXPECTED);
-	want = slurp(path, NULL);
-	cr_assert(want, "cannot read %s", path);
-	cr_expect_str_eq(r->out, want, "%s: stdout differs from %s", dir, path);
-	cr_expect_eq(r->status, 0, "%s: exit status %d; stderr: %s", dir, r->status, r->err);
-	cr_expect_str_eq(r->err, "", "%s wrote on stderr", dir);
-	free(want);
-}
 
 /* --- lesson 12: user mode ------------------------------------------------ */
 
@@ -226,57 +186,6 @@ Test(lessons_12_14, c_kernel_reads_the_memory_size)
 
 /* --- one real gdb session per lesson --------------------------------------- */
 
-/* gdb -batch -nx GUEST -ex 'target remote :PORT' -ex CMD... (NULL-terminated). */
-static void run_gdb(struct run_result *r, int port, const char *guest, ...)
-{
-	char *argv[2 * MAX_GDB_CMDS + 8];
-	char target[64];
-	const char *cmd;
-	int n = 0;
-	va_list ap;
-
-	snprintf(target, sizeof(target), "target remote :%d", port);
-	argv[n++] = "gdb";
-	argv[n++] = "-batch";
-	argv[n++] = "-nx";
-	argv[n++] = (char *)guest;
-	argv[n++] = "-ex";
-	argv[n++] = target;
-	va_start(ap, guest);
-	while (n < 2 * MAX_GDB_CMDS && (cmd = va_arg(ap, const char *)) != NULL) {
-		argv[n++] = "-ex";
-		argv[n++] = (char *)cmd;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
-	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
-	cr_assert_null(strstr(r->err, "too long"), "%s", r->err);
-}
-
-static void assert_has(const char *text, const char *needle)
-{
-	cr_assert(strstr(text, needle), "expected '%s' in:\n%s", needle, text);
-}
-
-/* The VMM after gdb: it must end, with the guest's status. */
-static void finish_vmm(struct child *vmm, int status, const char *out_dir)
-{
-	struct run_result v;
-	char path[256];
-	char *want;
-
-	child_wait(vmm, TIMEOUT_S, &v);
-	cr_assert_not(v.timed_out, "kvm-vmm did not end: %s", v.err);
-	cr_expect_eq(v.status, status, "kvm-vmm status %d: %s", v.status, v.err);
-	snprintf(path, sizeof(path), "%s/%s", out_dir, EXPECTED);
-	want = slurp(path, NULL);
-	cr_assert(want, "cannot read %s", path);
-	cr_expect_str_eq(v.out, want, "the guest's output under gdb");
-	free(want);
-	run_free(&v);
-}
-
 /* Lesson 12: stop in the kernel at a system call from ring 3. */
 Test(lessons_12_14, gdb_user_mode_system_call, .timeout = 180)
 {
@@ -285,7 +194,7 @@ Test(lessons_12_14, gdb_user_mode_system_call, .timeout = 180)
 	int port = child_start_gdb(&vmm, USER_ELF, NULL);
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, USER_ELF, "break dispatch", "continue", "p $rax", "p/x $cs",
+	gdb_batch(&g, port, USER_ELF, "break dispatch", "continue", "p $rax", "p/x $cs",
 		"x/s $rdi", "p (long)syscall_count", "monitor info sregs", "delete", "continue",
 		NULL);
 	assert_has(g.out, "Breakpoint 1, dispatch ()");
@@ -296,7 +205,7 @@ Test(lessons_12_14, gdb_user_mode_system_call, .timeout = 180)
 	assert_has(g.err, "efer 0000000000000501 [SCE LME LMA]");
 	assert_has(g.err, "tr  0028");                  /* our TSS is loaded */
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, 0, USER_DIR);
+	finish_vmm_with(&vmm, 0, USER_DIR "/" EXPECTED);
 	run_free(&g);
 }
 
@@ -311,7 +220,7 @@ Test(lessons_12_14, gdb_smp_threads_and_counters, .timeout = 180)
 	char want[64];
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, SMP_ELF, "info threads", "break last_cpu", "continue",
+	gdb_batch(&g, port, SMP_ELF, "info threads", "break last_cpu", "continue",
 		"p (long)atomic_counter", "p (long)locked_counter", "p (long)finished",
 		"p $rax", "delete", "continue", NULL);
 	assert_has(g.out, "hit Breakpoint 1, last_cpu ()");
@@ -328,7 +237,7 @@ Test(lessons_12_14, gdb_smp_threads_and_counters, .timeout = 180)
 	snprintf(want, sizeof(want), "$4 = %d\n", SMP_NCPUS - 1);  /* xadd's old value */
 	assert_has(g.out, want);
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, 0, SMP_DIR);
+	finish_vmm_with(&vmm, 0, SMP_DIR "/" EXPECTED);
 	run_free(&g);
 }
 
@@ -341,7 +250,7 @@ Test(lessons_12_14, gdb_c_kernel_source_level, .timeout = 180)
 	int port = child_start_gdb(&vmm, CKERNEL_ELF, NULL);
 
 	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
-	run_gdb(&g, port, CKERNEL_ELF, "break kmain", "continue", "p/x magic",
+	gdb_batch(&g, port, CKERNEL_ELF, "break kmain", "continue", "p/x magic",
 		"p mbi->mem_lower", "next", "break walk_memory_map", "continue", "next", "next",
 		"info locals", "p end - at", "watch regions_seen", "continue", "p *e", "delete",
 		"continue", NULL);
@@ -358,6 +267,6 @@ Test(lessons_12_14, gdb_c_kernel_source_level, .timeout = 180)
 	assert_has(g.out, "New value = 1");
 	assert_has(g.out, "{size = 20, addr = 0, len = 654336, type = 1}");
 	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, 0, CKERNEL_DIR);
+	finish_vmm_with(&vmm, 0, CKERNEL_DIR "/" EXPECTED);
 	run_free(&g);
 }
