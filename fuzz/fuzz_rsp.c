@@ -190,8 +190,9 @@ static void fake_interrupt(void *opaque)
 	((struct fake *)opaque)->interrupted = true;
 }
 
-static int fake_monitor(void *opaque, const char *cmd, char *out, size_t outlen)
+static int fake_monitor(void *opaque, int cpu, const char *cmd, char *out, size_t outlen)
 {
+	(void)cpu;
 	if (strcmp(cmd, MONITOR_BIG) == 0) {
 		/* More than two O packets hold (not all of outlen: that would
 		 * only slow each run down). */
