@@ -98,6 +98,10 @@ struct gdb_target {
 	/* <architecture> of target.xml: "i386", "i8086" or "i386:x86-64". */
 	const char *xml_arch;
 	int ncpus;
+	/* Send the stopped thread's PC, stack and frame pointer with each
+	 * stop reply ("expedited registers"), so gdb need not fetch every
+	 * register after each step. get_regs is called at the stop. */
+	bool expedite;
 
 	/* Send bytes to gdb. Returns 0, or -1 when the connection is gone.
 	 * Used by connections made with gdb_conn_new(); gdb_serve() writes

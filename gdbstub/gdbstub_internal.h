@@ -19,7 +19,7 @@
 
 /* Room for a stop reply such as "T05thread:1;watch:ffffffff8000;", and
  * for its reason part ("awatch:" and 16 hex digits at most). */
-#define GDB_STOP_REPLY_SIZE 96
+#define GDB_STOP_REPLY_SIZE 192
 #define GDB_STOP_REASON_SIZE 40
 
 /* The RSP framing characters. */
@@ -223,6 +223,8 @@ struct gdb_layout {
 	const struct gdb_reg *regs; /* in target.xml (= register number) order */
 	size_t count;
 };
+
+#define MAX_REG_BYTES 16 /* the widest register: an xmm */
 
 const struct gdb_layout *gdb_layout(enum gdb_arch arch);
 /* Size of one register, and of all of them (a g packet), in bytes. */

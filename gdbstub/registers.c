@@ -10,7 +10,6 @@
 #include "gdbstub_internal.h"
 
 /* The widest register: an xmm register, 16 bytes. */
-#define MAX_REG_BYTES 16
 
 static const struct gdb_layout *conn_layout(const struct gdb_conn *conn)
 {

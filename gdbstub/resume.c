@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gdbstub_internal.h"
 
@@ -226,9 +227,44 @@ static int stopped_cpu(const struct gdb_conn *conn, const struct gdb_stop *stop)
 	return stop->cpu >= 0 && stop->cpu < conn->target->ncpus ? stop->cpu : 0;
 }
 
+/* "NN:value;" for the PC, stack and frame pointer of `cpu` (see
+ * gdb_target.expedite), in target.xml numbering and byte order. */
+static void format_expedited(const struct gdb_conn *conn, int cpu, char *buf, size_t size)
+{
+	static const char *const names[][3] = {
+		[GDB_ARCH_I386] = { "eip", "esp", "ebp" },
+		[GDB_ARCH_AMD64] = { "rip", "rsp", "rbp" },
+	};
+	const struct gdb_target *t = conn->target;
+	const struct gdb_layout *layout = gdb_layout(t->arch);
+	struct gdb_regs regs;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!t->expedite || !t->get_regs || t->get_regs(t->opaque, cpu, &regs) != 0)
+		return;
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < layout->count; i++) {
+			uint8_t bytes[MAX_REG_BYTES];
+			size_t len = gdb_reg_bytes(&layout->regs[i]);
+
+			if (strcmp(layout->regs[i].name, names[t->arch][k]) != 0)
+				continue;
+			if (n + 2 * len + 5 > size)
+				return;
+			gdb_reg_get(&layout->regs[i], &regs, bytes);
+			n += snprintf(buf + n, size - n, "%02zx:", i);
+			gdb_hex_encode(bytes, len, buf + n);
+			n += 2 * len;
+			n += snprintf(buf + n, size - n, ";");
+		}
+	}
+}
+
 static void format_stop(const struct gdb_conn *conn, const struct gdb_stop *stop,
 			char *buf, size_t size)
 {
+	char expedited[GDB_STOP_REPLY_SIZE / 2];
 	char reason[GDB_STOP_REASON_SIZE];
 
 	if (stop->kind == GDB_STOP_EXITED) {
@@ -238,8 +274,9 @@ static void format_stop(const struct gdb_conn *conn, const struct gdb_stop *stop
 	int signal = stop->signal >= 0 && stop->signal <= GDB_SIGNAL_MAX ? stop->signal
 									  : GDB_SIGTRAP;
 	format_reason(conn, stop, reason, sizeof(reason));
-	snprintf(buf, size, "T%02xthread:%x;%s", (unsigned)signal,
-		 (unsigned)stopped_cpu(conn, stop) + 1, reason);
+	format_expedited(conn, stopped_cpu(conn, stop), expedited, sizeof(expedited));
+	snprintf(buf, size, "T%02xthread:%x;%s%s", (unsigned)signal,
+		 (unsigned)stopped_cpu(conn, stop) + 1, reason, expedited);
 }
 
 void gdb_conn_stopped(struct gdb_conn *conn, const struct gdb_stop *stop)

@@ -336,3 +336,33 @@ Test(gdb, smp_threads_stay_readable_after_hlt, .timeout = 120)
 	run_free(&g);
 	run_free(&v);
 }
+
+Test(gdb, writing_a_selector_recomputes_its_base, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = start_vmm(&vmm, REAL);
+
+	/* Real mode: base = selector * 16, as a `mov ds, ax` would load it. */
+	run_gdb(&g, port, REAL, "set $ds = 0x100", "p/x $ds", "monitor info sregs", "kill", NULL);
+	assert_has(g.out, "$1 = 0x100");
+	assert_has(g.err, "ds  0100  base 0000000000001000  limit 0000ffff");
+	finish_vmm(&vmm, &v);
+	run_free(&g);
+	run_free(&v);
+}
+
+Test(gdb, long_mode_selector_comes_from_the_gdt, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = start_vmm(&vmm, LONG);
+
+	/* Protected/long mode: the descriptor is read from the GDT (0x08 is
+	 * kvm-vmm's flat 32-bit code segment, see vmm/layout.h). */
+	run_gdb(&g, port, LONG, "set $es = 0x8", "monitor info sregs", "kill", NULL);
+	assert_has(g.err, "es  0008  base 0000000000000000  limit ffffffff  type b  dpl 0  32-bit code");
+	finish_vmm(&vmm, &v);
+	run_free(&g);
+	run_free(&v);
+}

@@ -366,3 +366,35 @@ Test(gdbstub_resume, thread_alive)
 	rsp_feed_packet(conn, "T");
 	rsp_expect_reply(&f, "E01");
 }
+
+Test(gdbstub_resume, expedited_registers_in_stop_replies)
+{
+	/* With expedite, the stop reply carries eip (8), esp (4) and ebp (5)
+	 * of the stopped thread, little-endian, so gdb skips a `g`. */
+	f.target.expedite = true;
+	f.regs[1].rip = 0x7c05;
+	f.regs[1].gpr[GDB_RSP] = 0x7bfe;
+	f.regs[1].gpr[GDB_RBP] = 0x1234;
+	resume_with("c");
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	rsp_expect_packet(&f, "T05thread:2;08:057c0000;04:fe7b0000;05:34120000;");
+}
+
+Test(gdbstub_resume, expedited_registers_amd64)
+{
+	struct fake f64;
+	struct gdb_conn *c64;
+
+	gdbfake_init(&f64, GDB_ARCH_AMD64, "i386:x86-64", 1);
+	f64.target.expedite = true;
+	f64.regs[0].rip = 0x100010;
+	f64.regs[0].gpr[GDB_RSP] = 0x7c00;
+	c64 = gdbfake_connect(&f64);
+	rsp_feed_packet(c64, "s");
+	rsp_expect_output(&f64, "+");
+	gdb_conn_stopped(c64, &(struct gdb_stop){ GDB_STOP_SIGNAL, 0, 5, GDB_REASON_NONE, 0, 0 });
+	rsp_expect_packet(&f64, "T05thread:1;10:1000100000000000;07:007c000000000000;"
+				"06:0000000000000000;");
+	gdb_conn_free(c64);
+	gdbfake_fini(&f64);
+}

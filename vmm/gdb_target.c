@@ -79,6 +79,8 @@ struct gdb_vcpu {
 	bool stepping_over;     /* stepping off a hardware breakpoint at PC */
 	unsigned armed_generation;
 	bool armed;             /* debug registers set for bp_generation */
+	struct kvm_guest_debug dbg; /* what KVM was last told (dbg_set) */
+	bool dbg_set;
 };
 
 static struct gdb_vm *gvm_of(void *opaque)
@@ -243,6 +245,27 @@ static bool at_hlt(struct vcpu *cpu)
 	       op == OP_HLT;
 }
 
+/* The DR7 bits that arm debug-register `slot` for breakpoint b: enabled,
+ * on execution or on data writes/accesses, over 1, 2, 4 or 8 bytes. */
+static uint64_t dr7_slot(int slot, const struct breakpoint *b)
+{
+	uint64_t rw, len;
+
+	if (is_exec(b))
+		rw = DR7_RW_EXEC;
+	else if (b->type == GDB_WP_WRITE)
+		rw = DR7_RW_WRITE;
+	else
+		rw = DR7_RW_ACCESS;   /* x86 has no read-only data breakpoint */
+	switch (is_exec(b) ? 1 : b->len) {
+	case 8: len = DR7_LEN_8; break;
+	case 4: len = DR7_LEN_4; break;
+	case 2: len = DR7_LEN_2; break;
+	default: len = DR7_LEN_1; break;
+	}
+	return DR7_L(slot) | (rw << DR7_RW_SHIFT(slot)) | (len << DR7_LEN_SHIFT(slot));
+}
+
 /*
  * Decide how vCPU cpu runs until its next stop and program KVM for it:
  * debug registers for the first execute breakpoints (where the host
@@ -278,12 +301,7 @@ static void arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 		if (exec && b->addr == pc)
 			continue;   /* RF is not honoured everywhere: step off it first */
 		dbg.arch.debugreg[slot] = b->addr;
-		dbg.arch.debugreg[7] |= DR7_L(slot) |
-			((uint64_t)(exec ? DR7_RW_EXEC : b->type == GDB_WP_WRITE ? DR7_RW_WRITE
-										  : DR7_RW_ACCESS)
-			 << DR7_RW_SHIFT(slot)) |
-			((uint64_t)(exec ? DR7_LEN_1 : b->len == 8 ? DR7_LEN_8 : b->len == 4 ? DR7_LEN_4
-				    : b->len == 2 ? DR7_LEN_2 : DR7_LEN_1) << DR7_LEN_SHIFT(slot));
+		dbg.arch.debugreg[7] |= dr7_slot(slot, b);
 		slot++;
 	}
 	if (slot)
@@ -296,8 +314,13 @@ static void arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	 * interrupts included (a `hlt` must still wake up). */
 	if ((d->action == GDB_ACTION_STEP || d->stepping_over) && g->caps->blockirq)
 		dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
-	if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
-		vmm_msg(cpu->vm, "gdb: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
+	/* Stepping again and again changes nothing: skip the ioctl then. */
+	if (!d->dbg_set || memcmp(&dbg, &d->dbg, sizeof(dbg)) != 0) {
+		if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+			vmm_msg(cpu->vm, "gdb: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
+		d->dbg = dbg;
+		d->dbg_set = true;
+	}
 	/* Remember the watched values to compare against while stepping. */
 	for (int i = 0; i < g->nbp; i++)
 		if (!is_exec(&g->bp[i]))
@@ -314,11 +337,11 @@ static void maybe_post_stop(struct gdb_vm *g)
 	uint64_t one = 1;
 	int done = 0;
 
+	if (!g->stop_pending || g->stop_posted)
+		return;
 	for (int i = 0; i < g->vm->ncpus; i++)
 		if (g->vm->cpus[i].done)
 			done++;
-	if (!g->stop_pending || g->stop_posted)
-		return;
 	if (g->parked + done < g->vm->ncpus && !atomic_load(&g->vm->ending))
 		return;
 	g->stop_posted = true;
@@ -349,37 +372,32 @@ static bool may_run(struct gdb_vm *g, struct vcpu *cpu)
 
 /*
  * The vCPU is to step or continue from a `hlt` (lock held, just unparked).
- * `stepi` completes it at once, as KVM's own single-step does; `continue`
- * halts the vCPU until an interrupt when there is an interrupt controller,
- * and ends it otherwise, as an HLT exit would. Returns what
- * gdb_vcpu_before_run() returns.
+ * `stepi` completes it at once, as KVM's own single-step does, and stops;
+ * `continue` halts the vCPU until an interrupt when there is an interrupt
+ * controller, and ends it otherwise, as an HLT exit would.
  */
-static bool step_over_hlt(struct gdb_vm *g, struct vcpu *cpu)
+enum hlt_outcome { HLT_STEPPED, HLT_WAITING, HLT_DONE };
+
+static enum hlt_outcome step_over_hlt(struct gdb_vm *g, struct vcpu *cpu)
 {
 	struct gdb_vcpu *d = cpu->debug;
 	struct gdb_stop stop = { .kind = GDB_STOP_SIGNAL, .cpu = cpu->id, .signal = GDB_SIGTRAP };
+	struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
 
 	d->regs.rip++;
 	d->regs_dirty = true;
 	write_back(cpu);
 	if (d->action == GDB_ACTION_STEP) {
-		request_stop(g, &stop);   /* back to the park loop at once */
-		return true;
+		request_stop(g, &stop);
+		return HLT_STEPPED;
 	}
-	if (!cpu->vm->irqchip) {
-		cpu->done = true;
-		maybe_post_stop(g);
-		return false;
-	}
-	{
-		struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
-
-		ioctl(cpu->fd, KVM_SET_MP_STATE, &halted);
-	}
+	if (!cpu->vm->irqchip)
+		return HLT_DONE;
+	ioctl(cpu->fd, KVM_SET_MP_STATE, &halted);
 	d->armed = false;   /* arm the breakpoints for the instruction after it */
 	read_regs(cpu);
 	arm_debug(g, cpu);
-	return true;
+	return HLT_WAITING;
 }
 
 bool gdb_vcpu_before_run(struct vcpu *cpu)
@@ -389,6 +407,8 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 	bool parked_now = false;
 
 	pthread_mutex_lock(&g->lock);
+park:
+	parked_now = false;
 	while (!may_run(g, cpu) && !atomic_load(&cpu->vm->ending)) {
 		if (!parked_now) {
 			console_flush(cpu->vm);
@@ -409,10 +429,16 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 			/* Never let KVM single-step a `hlt`: some hosts leave the
 			 * vCPU "halted" afterwards, even inside a later interrupt
 			 * handler. We carry the `hlt` out ourselves. */
-			bool keep_running = step_over_hlt(g, cpu);
-
-			pthread_mutex_unlock(&g->lock);
-			return keep_running;
+			switch (step_over_hlt(g, cpu)) {
+			case HLT_STEPPED:
+				goto park;   /* the step is done: stop again */
+			case HLT_WAITING:
+				pthread_mutex_unlock(&g->lock);
+				return true;
+			case HLT_DONE:
+				pthread_mutex_unlock(&g->lock);
+				return false;   /* the run loop marks it done */
+			}
 		}
 		write_back(cpu);   /* d->regs/sregs stay valid for arm_debug */
 	}
@@ -430,7 +456,6 @@ static int changed_watch(struct gdb_vm *g, struct vcpu *cpu)
 {
 	struct kvm_sregs s;
 	uint8_t now[MAX_WATCH_LEN];
-
 	bool any = false;
 
 	for (int i = 0; i < g->nbp; i++)
@@ -456,6 +481,18 @@ static enum gdb_stop_reason watch_reason(enum gdb_bp_type t)
 								     : GDB_REASON_AWATCH;
 }
 
+/* If a watched value changed, say so in stop and return true. */
+static bool watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
+{
+	int i = changed_watch(g, cpu);
+
+	if (i < 0)
+		return false;
+	stop->reason = watch_reason(g->bp[i].type);
+	stop->addr = g->bp[i].addr;
+	return true;
+}
+
 bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 {
 	struct gdb_vm *g = cpu->vm->debug;
@@ -476,11 +513,7 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 		/* A step ends here. Say why if it did more: a watched value
 		 * changed (gdb steps over a breakpoint this way too), or a
 		 * hardware breakpoint fired instead. */
-		i = changed_watch(g, cpu);
-		if (i >= 0) {
-			stop.reason = watch_reason(g->bp[i].type);
-			stop.addr = g->bp[i].addr;
-		} else {
+		if (!watch_fired(g, cpu, &stop)) {
 			i = exec_bp_at(g, arch->pc);
 			if (!stepped && i >= 0)
 				stop.reason = break_reason(&g->bp[i]);
@@ -497,21 +530,16 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 		if (!(arch->dr6 & DR6_B(slot)))
 			continue;
 		i = exec_bp_at(g, arch->pc);
-		if (i >= 0) {
+		if (i >= 0)
 			stop.reason = break_reason(&g->bp[i]);
-		} else {
-			i = changed_watch(g, cpu);
-			stop.reason = i >= 0 ? watch_reason(g->bp[i].type) : GDB_REASON_AWATCH;
-			stop.addr = i >= 0 ? g->bp[i].addr : 0;
-		}
+		else if (!watch_fired(g, cpu, &stop))
+			stop.reason = GDB_REASON_AWATCH;   /* a data access, value unchanged */
 		request_stop(g, &stop);
 		goto out;
 	}
 	if (d->emulate && stepped) {
-		i = changed_watch(g, cpu);
-		if (i >= 0) {
-			stop.reason = watch_reason(g->bp[i].type);
-			stop.addr = g->bp[i].addr;
+		/* Single-step-and-compare: stop if a value or the PC says so. */
+		if (watch_fired(g, cpu, &stop)) {
 			request_stop(g, &stop);
 			goto out;
 		}
@@ -530,6 +558,7 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu)
 							 : KVM_GUESTDBG_INJECT_DB;
 		ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg);
 		d->armed = false;
+		d->dbg_set = false;
 	}
 out:
 	pthread_mutex_unlock(&g->lock);
@@ -961,6 +990,7 @@ int gdb_start(struct vm *vm, const char *spec, char *err)
 		.xml_arch = vm->image.elf_class == 64 ? "i386:x86-64"
 			    : vm->mode == MODE_REAL ? "i8086" : "i386",
 		.ncpus = vm->ncpus,
+		.expedite = true,
 		.write = NULL,   /* gdb_serve() writes to its socket */
 		.get_regs = get_regs,
 		.set_regs = set_regs,

@@ -39,10 +39,15 @@ void vcpu_kick_init(void)
 
 void vcpu_kick(struct vcpu *cpu)
 {
+	/* A vCPU's own thread looks at the state before it enters KVM_RUN
+	 * again: it needs no kick (and a stale immediate_exit would waste its
+	 * next KVM_RUN). */
+	if (cpu->thread_started && pthread_equal(cpu->thread, pthread_self()))
+		return;
 	/* immediate_exit covers a vCPU that is about to enter KVM_RUN; the
 	 * signal covers one that is inside it. */
 	cpu->run->immediate_exit = 1;
-	if (cpu->thread_started && !pthread_equal(cpu->thread, pthread_self()))
+	if (cpu->thread_started)
 		pthread_kill(cpu->thread, SIG_KICK);
 }
 
