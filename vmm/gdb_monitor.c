@@ -43,14 +43,8 @@ static int read_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr, 
 		       size_t len)
 {
 	struct paging_regs pr = { s->cr0, s->cr3, s->cr4, s->efer };
-	uint64_t phys;
 
-	/* Tables are small and aligned: one translation per entry suffices. */
-	if (paging_translate(&pr, vm->mem, vm->mem_size, addr, &phys, NULL, NULL) < 0 ||
-	    !vm_range_ok(vm, phys, len))
-		return -1;
-	memcpy(buf, vm->mem + phys, len);
-	return 0;
+	return paging_read(&pr, vm->mem, vm->mem_size, addr, buf, len);
 }
 
 static void info_sregs(struct text *t, const struct kvm_regs *r, const struct kvm_sregs *s)

@@ -73,7 +73,6 @@ struct gdb_vcpu {
 	bool have_state;        /* the snapshot is current (taken at park) */
 	bool regs_dirty, sregs_dirty, fpu_dirty;
 	enum gdb_action action;
-	bool parked;
 	/* How the vCPU runs until its next stop: */
 	bool emulate;           /* single-step-and-compare for bps/watchpoints */
 	bool stepping_over;     /* stepping off a hardware breakpoint at PC */
@@ -169,61 +168,21 @@ static struct paging_regs paging_of(const struct kvm_sregs *s)
 	return (struct paging_regs){ s->cr0, s->cr3, s->cr4, s->efer };
 }
 
-/* Read guest memory by linear address through the page tables of sregs. */
+/* Guest memory by linear address, through the page tables of sregs. */
 static int read_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr, void *buf,
 		       size_t len)
 {
 	struct paging_regs pr = paging_of(s);
-	uint8_t *out = buf;
 
-	while (len > 0) {
-		uint64_t phys, chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
-
-		if (chunk > len)
-			chunk = len;
-		if (paging_translate(&pr, vm->mem, vm->mem_size, addr, &phys, NULL, NULL) < 0 ||
-		    !vm_range_ok(vm, phys, chunk))
-			return -1;
-		memcpy(out, vm->mem + phys, chunk);
-		out += chunk;
-		addr += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return paging_read(&pr, vm->mem, vm->mem_size, addr, buf, len);
 }
 
 static int write_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr, const void *buf,
 			size_t len)
 {
 	struct paging_regs pr = paging_of(s);
-	const uint8_t *in = buf;
-	uint64_t a = addr;
-	size_t left = len;
 
-	/* Check the whole range first: a write is all or nothing. */
-	while (left > 0) {
-		uint64_t phys, chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
-
-		if (chunk > left)
-			chunk = left;
-		if (paging_translate(&pr, vm->mem, vm->mem_size, a, &phys, NULL, NULL) < 0 ||
-		    !vm_range_ok(vm, phys, chunk))
-			return -1;
-		a += chunk;
-		left -= chunk;
-	}
-	while (len > 0) {
-		uint64_t phys, chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
-
-		if (chunk > len)
-			chunk = len;
-		paging_translate(&pr, vm->mem, vm->mem_size, addr, &phys, NULL, NULL);
-		memcpy(vm->mem + phys, in, chunk);
-		in += chunk;
-		addr += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return paging_write(&pr, vm->mem, vm->mem_size, addr, buf, len);
 }
 
 /* Which breakpoint of ours is at linear address pc; -1 if none. */
@@ -413,7 +372,6 @@ park:
 		if (!parked_now) {
 			console_flush(cpu->vm);
 			snapshot(cpu);
-			d->parked = true;
 			g->parked++;
 			parked_now = true;
 			maybe_post_stop(g);
@@ -423,7 +381,6 @@ park:
 	}
 	if (parked_now) {
 		g->parked--;
-		d->parked = false;
 		if (d->action != GDB_ACTION_STOP && at_hlt(cpu) &&
 		    (d->action == GDB_ACTION_STEP || exec_bp_at(g, linear_pc(&d->regs, &d->sregs)) >= 0)) {
 			/* Never let KVM single-step a `hlt`: some hosts leave the

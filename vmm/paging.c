@@ -133,6 +133,48 @@ int paging_translate(const struct paging_regs *r, const uint8_t *mem, uint64_t m
 	return 0;
 }
 
+/* Walk [addr, addr+len) a page at a time; copy each piece between guest
+ * RAM and buf when `to_guest` is 0 (read) or 1 (write), or only check
+ * that it is mapped when `buf` is NULL. */
+static int copy_linear(const struct paging_regs *r, uint8_t *mem, uint64_t mem_size,
+		       uint64_t addr, uint8_t *buf, size_t len, bool to_guest)
+{
+	while (len > 0) {
+		uint64_t phys, chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+
+		if (chunk > len)
+			chunk = len;
+		if (paging_translate(r, mem, mem_size, addr, &phys, NULL, NULL) < 0 ||
+		    phys > mem_size || chunk > mem_size - phys)
+			return -1;
+		if (buf && to_guest)
+			memcpy(mem + phys, buf, chunk);
+		else if (buf)
+			memcpy(buf, mem + phys, chunk);
+		if (buf)
+			buf += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int paging_read(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
+		uint64_t addr, void *buf, size_t len)
+{
+	/* copy_linear only writes guest RAM when to_guest is set */
+	return copy_linear(r, (uint8_t *)mem, mem_size, addr, buf, len, false);
+}
+
+int paging_write(const struct paging_regs *r, uint8_t *mem, uint64_t mem_size,
+		 uint64_t addr, const void *buf, size_t len)
+{
+	/* Check the whole range first: a write is all or nothing. */
+	if (copy_linear(r, mem, mem_size, addr, NULL, len, true) < 0)
+		return -1;
+	return copy_linear(r, mem, mem_size, addr, (uint8_t *)buf, len, true);
+}
+
 /* Merges runs of pages into ranges before handing them to the visitor. */
 struct run {
 	paging_visit_fn fn;

@@ -7,6 +7,7 @@
 #define VMM_PAGING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The registers that decide how an address is translated. */
@@ -33,6 +34,14 @@ const char *paging_mode_name(enum paging_mode m);
  */
 int paging_translate(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
 		     uint64_t linear, uint64_t *phys, uint64_t *page_size, uint64_t *flags);
+
+/* Copy len bytes from linear address addr to buf, or from buf to addr,
+ * page by page through the page tables. Returns 0, or -1 if any byte is
+ * unmapped or outside RAM; paging_write then has written nothing. */
+int paging_read(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_size,
+		uint64_t addr, void *buf, size_t len);
+int paging_write(const struct paging_regs *r, uint8_t *mem, uint64_t mem_size,
+		 uint64_t addr, const void *buf, size_t len);
 
 /* Call fn for every mapped range, merging neighbours that map
  * contiguously with the same flags. Stops early if fn returns non-zero.
