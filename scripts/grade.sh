@@ -583,28 +583,36 @@ same_number() {
 	[ "$(to_int "$1")" = "$(to_int "$2")" ]
 }
 
-# check_register POINTS LABEL REG VALUE "hint": when the guest reaches LABEL,
-# register REG (a gdb name: eax, cx, al, ...) holds VALUE.
-check_register() {
-	need_points "${1:-}" check_register
-	[ $# -ge 4 ] || checks_error "check_register POINTS LABEL REG VALUE [HINT]"
-	local points="$1" label="$2" reg="$3" value="$4" hint="${5:-}" r
-	is_number "$value" || checks_error "check_register: VALUE must be a number, got '$value'"
-	local desc="$reg = $value at label $label"
-	not_built "$points" "$desc" && return
-	gdb_value "$label" "p/x \$$reg"
-	r=$?
+# judge_gdb_value STATUS POINTS DESC HINT WANT WHAT AT: score what
+# gdb_value (returning STATUS) read into GDB_VALUE: 2 = the stub is not
+# there (skip), 1 = gdb could not read it (fail), else compare with WANT;
+# a wrong value is reported as "WHAT was ... at AT".
+judge_gdb_value() {
+	local r="$1" points="$2" desc="$3" hint="$4" want="$5" what="$6" at="$7"
 	if [ "$r" = 2 ]; then
 		result skip "$points" "$desc" "$GDB_WHY"
 	elif [ "$r" = 1 ]; then
 		result fail "$points" "$desc" "${hint:+$hint; }$GDB_WHY"
 		gdb_log_note
-	elif same_number "$GDB_VALUE" "$value"; then
+	elif same_number "$GDB_VALUE" "$want"; then
 		result pass "$points" "$desc"
 	else
 		result fail "$points" "$desc" "$hint"
-		note "$reg was $GDB_VALUE ($(to_int "$GDB_VALUE")) at $label"
+		note "$what was $GDB_VALUE ($(to_int "$GDB_VALUE")) at $at"
 	fi
+}
+
+# check_register POINTS LABEL REG VALUE "hint": when the guest reaches LABEL,
+# register REG (a gdb name: eax, cx, al, ...) holds VALUE.
+check_register() {
+	need_points "${1:-}" check_register
+	[ $# -ge 4 ] || checks_error "check_register POINTS LABEL REG VALUE [HINT]"
+	local points="$1" label="$2" reg="$3" value="$4" hint="${5:-}"
+	is_number "$value" || checks_error "check_register: VALUE must be a number, got '$value'"
+	local desc="$reg = $value at label $label"
+	not_built "$points" "$desc" && return
+	gdb_value "$label" "p/x \$$reg"
+	judge_gdb_value $? "$points" "$desc" "$hint" "$value" "$reg" "$label"
 }
 
 # check_memory POINTS ADDR_OR_LABEL SIZE VALUE "hint": when the guest reaches
@@ -613,7 +621,7 @@ check_register() {
 check_memory() {
 	need_points "${1:-}" check_memory
 	[ $# -ge 4 ] || checks_error "check_memory POINTS ADDR_OR_LABEL SIZE VALUE [HINT]"
-	local points="$1" where="$2" size="$3" value="$4" hint="${5:-}" unit addr r
+	local points="$1" where="$2" size="$3" value="$4" hint="${5:-}" unit addr
 	case "$size" in
 	1) unit=b ;;
 	2) unit=h ;;
@@ -631,18 +639,7 @@ check_memory() {
 		return
 	fi
 	gdb_value "$BREAK_AT" "x/1x$unit $addr"
-	r=$?
-	if [ "$r" = 2 ]; then
-		result skip "$points" "$desc" "$GDB_WHY"
-	elif [ "$r" = 1 ]; then
-		result fail "$points" "$desc" "${hint:+$hint; }$GDB_WHY"
-		gdb_log_note
-	elif same_number "$GDB_VALUE" "$value"; then
-		result pass "$points" "$desc"
-	else
-		result fail "$points" "$desc" "$hint"
-		note "$where held $GDB_VALUE ($(to_int "$GDB_VALUE")) at $BREAK_AT"
-	fi
+	judge_gdb_value $? "$points" "$desc" "$hint" "$value" "$where" "$BREAK_AT"
 }
 
 # --- grade ------------------------------------------------------------------
