@@ -6,20 +6,27 @@ CC ?= cc
 
 WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
             -Wformat=2 -Wundef -Wno-unused-parameter -Werror
-CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -Ivmm -Igdbstub -Itests -D_GNU_SOURCE
-LDLIBS := -lpthread
-
 # `make test SANITIZE=1`: the whole build with AddressSanitizer and UBSan,
-# kept apart from the normal build in build/asan/.
+# kept apart from the normal build in build/asan/; `SANITIZE=thread`: with
+# ThreadSanitizer, in build/tsan/.
 ifeq ($(SANITIZE),1)
 BUILD := build/asan
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
-VMM := $(BUILD)/kvm-vmm
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),thread)
+BUILD := build/tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD := build
-VMM := kvm-vmm
 endif
+VMM := $(if $(SAN_FLAGS),$(BUILD)/kvm-vmm,kvm-vmm)
+LDFLAGS += $(SAN_FLAGS)
+
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE $(SAN_FLAGS)
+# gdbstub/ is compiled with its own include path only: it cannot see vmm/.
+GDBSTUB_CFLAGS := $(BASE_CFLAGS) -Igdbstub
+CFLAGS := $(BASE_CFLAGS) -Ivmm -Igdbstub -Itests
+LDLIBS := -lpthread
+
 
 ifeq ($(V),1)
 Q :=
@@ -30,10 +37,13 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # --- the runner --------------------------------------------------------------
-VMM_SRCS := $(wildcard vmm/*.c)
+# vmm/ (the core) and its areas vmm/x86/, vmm/dev/, vmm/gdb/; the GDB
+# remote protocol is a library of its own.
+VMM_SRCS := $(wildcard vmm/*.c vmm/*/*.c)
 GDB_SRCS := $(wildcard gdbstub/*.c)
+GDBSTUB_LIB := $(BUILD)/gdbstub/libgdbstub.a
 # Everything but main(): linked into kvm-vmm and into the test suite.
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out vmm/main.c,$(VMM_SRCS)) $(GDB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out vmm/main.c,$(VMM_SRCS))) $(GDBSTUB_LIB)
 MAIN_OBJ := $(BUILD)/vmm/main.o
 
 # --- guests: every .asm under lessons/ and tests/guests/ becomes an ELF ------
@@ -79,6 +89,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gdbstub/%.o: gdbstub/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(GDBSTUB_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GDBSTUB_LIB): $(patsubst %.c,$(BUILD)/%.o,$(GDB_SRCS))
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # nasm 2.16's -MD leaves out files found through -I; a separate -M pass
 # lists every %include and incbin.
@@ -126,6 +145,9 @@ debug: all
 
 # With the sanitizers, a report must not look like a guest's exit status 1,
 # and LeakSanitizer ignores one known leak inside libcriterion itself.
+ifeq ($(SANITIZE),thread)
+SANITIZER_ENV := TSAN_OPTIONS=exitcode=86:second_deadlock_stack=1
+endif
 ifeq ($(SANITIZE),1)
 SANITIZER_ENV := ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86:print_stacktrace=1 \
                  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
@@ -154,11 +176,12 @@ help:
 	@echo "  make debug LESSON=NN run lesson NN under the GDB stub with gdb attached"
 	@echo "  make check LESSON=NN grade your exercise for lesson NN"
 	@echo "  make grade           grade every lesson and print a table"
-	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan)"
+	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan,"
+	@echo "                       SANITIZE=thread: with ThreadSanitizer)"
 	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM (QUICK=1: fast)"
 	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
 	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu)"
 	@echo "  make clean           remove build products"
 	@echo "  V=1                  show full commands"
 
--include $(TEST_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(wildcard lessons/*/*.o.d lessons/*/solution/*.o.d tests/guests/*.o.d)
+-include $(TEST_OBJS:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(VMM_SRCS) $(GDB_SRCS)) $(wildcard lessons/*/*.o.d lessons/*/solution/*.o.d tests/guests/*.o.d)

@@ -18,7 +18,7 @@ SECONDS ?= 60
 
 # What each target links: the code under test and what it calls.
 FUZZ_SRCS.rsp := $(GDB_SRCS)
-FUZZ_SRCS.loader := vmm/loader.c vmm/options.c
+FUZZ_SRCS.loader := vmm/loader.c vmm/options.c vmm/x86/setup.c
 
 .PHONY: fuzz fuzz-build
 
@@ -29,7 +29,7 @@ fuzz: fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
 define fuzz_target
-$(FUZZ_DIR)/fuzz_$(1): fuzz/fuzz_$(1).c $(FUZZ_SRCS.$(1)) $(wildcard vmm/*.h gdbstub/*.h) fuzz/fuzz.mk
+$(FUZZ_DIR)/fuzz_$(1): fuzz/fuzz_$(1).c $(FUZZ_SRCS.$(1)) $(wildcard vmm/*.h vmm/*/*.h gdbstub/*.h) fuzz/fuzz.mk
 	@mkdir -p $(FUZZ_DIR)
 	$$(call say,FUZZCC,$$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS.$(1)) $(LDLIBS)

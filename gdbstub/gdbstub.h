@@ -2,7 +2,7 @@
  * gdbstub.h - the GDB remote serial protocol (RSP), independent of KVM.
  *
  * The protocol code talks to a debug target only through struct gdb_target
- * below; vmm/gdb_target.c implements it on KVM vCPUs, and the unit tests
+ * below; vmm/gdb/ implements it on KVM vCPUs, and the unit tests
  * implement it with a fake. Nothing here opens a socket: gdb_conn_feed()
  * consumes bytes that arrived from gdb and every reply leaves through the
  * target's write() callback, so a test can drive a whole session in memory.
@@ -145,6 +145,16 @@ struct gdb_target {
 	 * stopped. Returns -1 if the guest is gone (the client is closed). */
 	int (*attach)(void *opaque);
 };
+
+/* The named bits of an x86 flag register, as target.xml names them. */
+struct gdb_flag_bit {
+	unsigned bit;
+	const char *name;   /* "" for a reserved bit */
+};
+enum gdb_flags_reg { GDB_FLAGS_EFLAGS, GDB_FLAGS_MXCSR, GDB_FLAGS_CR0, GDB_FLAGS_CR4,
+		     GDB_FLAGS_EFER };
+/* The bits of register `reg` (x86_flags.c); *count gets their number. */
+const struct gdb_flag_bit *gdb_flag_bits(enum gdb_flags_reg reg, size_t *count);
 
 /* One gdb connection: protocol state (ack mode, partial packet, ...). */
 struct gdb_conn;

@@ -2,8 +2,9 @@
  * target_xml.c - builds target.xml, the target description gdb reads with
  * qXfer:features:read. It names every register of the g packet in order,
  * with its size and type, so gdb never has to guess the layout. The
- * registers come from the table in regs.c; this file adds the types they
- * use (flag bits of EFLAGS, MXCSR, CR0, CR4 and EFER, the SSE vector union).
+ * registers come from the table in reg_layout.c; this file adds the types
+ * they use (flag bits of EFLAGS, MXCSR, CR0, CR4 and EFER from x86_flags.c,
+ * the SSE vector union).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,59 +41,18 @@ static void out_printf(struct xml_out *out, const char *fmt, ...)
 
 /* --- flag registers: one named field per bit --------------------------- */
 
-struct flag_bit {
-	unsigned bit;
-	const char *name;
-};
-
 struct flags_type {
 	const char *id;
 	enum gdb_feature feature;
-	const struct flag_bit *bits;
-	size_t count;
+	enum gdb_flags_reg reg;
 };
-
-/* gdb's own i386_eflags; the nameless bit 1 is reserved (always 1). */
-static const struct flag_bit eflags_bits[] = {
-	{ 0, "CF" }, { 1, "" }, { 2, "PF" }, { 4, "AF" }, { 6, "ZF" },
-	{ 7, "SF" }, { 8, "TF" }, { 9, "IF" }, { 10, "DF" }, { 11, "OF" },
-	{ 14, "NT" }, { 16, "RF" }, { 17, "VM" }, { 18, "AC" }, { 19, "VIF" },
-	{ 20, "VIP" }, { 21, "ID" },
-};
-
-static const struct flag_bit mxcsr_bits[] = {
-	{ 0, "IE" }, { 1, "DE" }, { 2, "ZE" }, { 3, "OE" }, { 4, "UE" },
-	{ 5, "PE" }, { 6, "DAZ" }, { 7, "IM" }, { 8, "DM" }, { 9, "ZM" },
-	{ 10, "OM" }, { 11, "UM" }, { 12, "PM" }, { 15, "FZ" },
-};
-
-static const struct flag_bit cr0_bits[] = {
-	{ 0, "PE" }, { 1, "MP" }, { 2, "EM" }, { 3, "TS" }, { 4, "ET" },
-	{ 5, "NE" }, { 16, "WP" }, { 18, "AM" }, { 29, "NW" }, { 30, "CD" },
-	{ 31, "PG" },
-};
-
-static const struct flag_bit cr4_bits[] = {
-	{ 0, "VME" }, { 1, "PVI" }, { 2, "TSD" }, { 3, "DE" }, { 4, "PSE" },
-	{ 5, "PAE" }, { 6, "MCE" }, { 7, "PGE" }, { 8, "PCE" }, { 9, "OSFXSR" },
-	{ 10, "OSXMMEXCPT" }, { 11, "UMIP" }, { 12, "LA57" }, { 13, "VMXE" },
-	{ 14, "SMXE" }, { 16, "FSGSBASE" }, { 17, "PCIDE" }, { 18, "OSXSAVE" },
-	{ 20, "SMEP" }, { 21, "SMAP" }, { 22, "PKE" },
-};
-
-static const struct flag_bit efer_bits[] = {
-	{ 0, "SCE" }, { 8, "LME" }, { 10, "LMA" }, { 11, "NXE" },
-	{ 12, "SVME" }, { 13, "LMSLE" }, { 14, "FFXSR" }, { 15, "TCE" },
-};
-
-#define FLAGS(id, feature, bits) { id, feature, bits, sizeof(bits) / sizeof((bits)[0]) }
 
 static const struct flags_type flags_types[] = {
-	FLAGS("i386_eflags", FEATURE_CORE, eflags_bits),
-	FLAGS("i386_mxcsr", FEATURE_SSE, mxcsr_bits),
-	FLAGS("cr0_flags", FEATURE_SYSTEM, cr0_bits),
-	FLAGS("cr4_flags", FEATURE_SYSTEM, cr4_bits),
-	FLAGS("efer_flags", FEATURE_SYSTEM, efer_bits),
+	{ "i386_eflags", FEATURE_CORE, GDB_FLAGS_EFLAGS },
+	{ "i386_mxcsr", FEATURE_SSE, GDB_FLAGS_MXCSR },
+	{ "cr0_flags", FEATURE_SYSTEM, GDB_FLAGS_CR0 },
+	{ "cr4_flags", FEATURE_SYSTEM, GDB_FLAGS_CR4 },
+	{ "efer_flags", FEATURE_SYSTEM, GDB_FLAGS_EFER },
 };
 
 /* The 128-bit SSE register type, as gdb's own sse feature defines it. */
@@ -126,12 +86,14 @@ static void emit_flags(struct xml_out *out, const struct gdb_layout *layout,
 		       const struct flags_type *type)
 {
 	size_t size = type_size(layout, type->id);
+	size_t count;
+	const struct gdb_flag_bit *bits = gdb_flag_bits(type->reg, &count);
 
 	if (size == 0)
 		return;
 	out_printf(out, "<flags id=\"%s\" size=\"%zu\">\n", type->id, size);
-	for (size_t i = 0; i < type->count; i++) {
-		const struct flag_bit *f = &type->bits[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct gdb_flag_bit *f = &bits[i];
 		out_printf(out, "<field name=\"%s\" start=\"%u\" end=\"%u\"/>\n",
 			   f->name, f->bit, f->bit);
 	}

@@ -12,17 +12,18 @@
 #define RAM 0x10000
 
 static struct vm vm;
-static struct vcpu_stats st;
+static struct vcpu cpu;
 
 static void setup(void)
 {
 	memset(&vm, 0, sizeof(vm));
-	memset(&st, 0, sizeof(st));
+	memset(&cpu, 0, sizeof(cpu));
 	vm.mem = calloc(1, RAM);
 	vm.mem_size = RAM;
-	vm.end_fd = -1;
 	vm.path = "test";
-	pthread_mutex_init(&vm.lock, NULL);
+	console_init(&vm);
+	uart_init(&vm);
+	cpu.vm = &vm;
 }
 
 static void teardown(void)
@@ -37,18 +38,18 @@ Test(hypercall, write_checks_bounds)
 {
 	struct hc_regs r = { .ebx = RAM - 4, .ecx = 4 };
 
-	cr_assert_eq(hypercall_dispatch(&vm, &st, HC_WRITE, &r), 0);
+	cr_assert_eq(hypercall_dispatch(&cpu, HC_WRITE, &r), HC_DONE);
 	cr_assert_eq(r.eax, 4);
 	r = (struct hc_regs){ .ebx = RAM - 4, .ecx = 5 };
-	hypercall_dispatch(&vm, &st, HC_WRITE, &r);
+	hypercall_dispatch(&cpu, HC_WRITE, &r);
 	cr_assert_eq(r.eax, HC_ERROR);
 	r = (struct hc_regs){ .ebx = 0xfffffff0, .ecx = 0x20 };   /* wraps in 32 bits */
-	hypercall_dispatch(&vm, &st, HC_WRITE, &r);
+	hypercall_dispatch(&cpu, HC_WRITE, &r);
 	cr_assert_eq(r.eax, HC_ERROR);
 	r = (struct hc_regs){ .ebx = RAM, .ecx = 0 };               /* empty, at the end */
-	hypercall_dispatch(&vm, &st, HC_WRITE, &r);
+	hypercall_dispatch(&cpu, HC_WRITE, &r);
 	cr_assert_eq(r.eax, 0);
-	cr_assert_eq(st.hypercalls[HC_WRITE], 4);
+	cr_assert_eq(cpu.stats.hypercalls[HC_WRITE], 4);
 }
 
 Test(hypercall, time_is_monotonic)
@@ -56,8 +57,8 @@ Test(hypercall, time_is_monotonic)
 	struct hc_regs a = { 0 }, b = { 0 };
 	uint64_t ta, tb;
 
-	hypercall_dispatch(&vm, &st, HC_TIME, &a);
-	hypercall_dispatch(&vm, &st, HC_TIME, &b);
+	hypercall_dispatch(&cpu, HC_TIME, &a);
+	hypercall_dispatch(&cpu, HC_TIME, &b);
 	ta = ((uint64_t)a.edx << 32) | a.eax;
 	tb = ((uint64_t)b.edx << 32) | b.eax;
 	cr_assert_gt(ta, 0);
@@ -68,9 +69,9 @@ Test(hypercall, unknown_number_returns_error)
 {
 	struct hc_regs r = { .eax = 7 };
 
-	cr_assert_eq(hypercall_dispatch(&vm, &st, 200, &r), 0);
+	cr_assert_eq(hypercall_dispatch(&cpu, 200, &r), HC_DONE);
 	cr_assert_eq(r.eax, HC_ERROR);
-	cr_assert_eq(st.hypercalls_unknown, 1);
+	cr_assert_eq(cpu.stats.hypercalls_unknown, 1);
 	cr_assert_str_eq(hypercall_name(HC_PUTNUM), "PUTNUM");
 	cr_assert_null(hypercall_name(6));
 }

@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "multiboot.h"
+#include "loader.h"
 #include "vmm.h"
 
 #define RAM (2 << 20)

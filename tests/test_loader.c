@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "multiboot.h"
+#include "loader.h"
 #include "vmm.h"
 
 #define RAM (1 << 20)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "options.h"
 #include "vmm.h"
 
 static enum parse_result parse(struct vmm_options *o, char *err, int argc, char **argv)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paging.h"
-#include "x86.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
 
 #define RAM (1 << 20)
 #define PML4 0x1000

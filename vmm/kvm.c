@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -35,13 +34,14 @@ int kvm_open(char *err)
 	if (kvm < 0) {
 		int e = errno;
 
+		kvm = -1;
 		if (e == ENOENT)
 			return vmm_fail(err, "cannot open /dev/kvm: no such device — this machine has "
 					"no KVM (enable virtualization in the BIOS, or modprobe kvm_intel/kvm_amd)");
 		if (e == EACCES || e == EPERM)
 			return vmm_fail(err, "cannot open /dev/kvm: %s — add your user to the kvm "
 					"group (sudo usermod -aG kvm $USER, then log in again)", strerror(e));
-		return vmm_fail(err, "cannot open /dev/kvm: %s", strerror(e));
+		return vmm_fail(err, "cannot open /dev/kvm: %s%s", strerror(e), vmm_errno_hint(e));
 	}
 	version = ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
@@ -122,17 +122,17 @@ static int vcpu_create(struct vm *vm, struct vcpu *cpu, int id, char *err)
 {
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 
-	cpu->vm = vm;
-	cpu->id = id;
 	cpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
 	if (cpu->fd < 0)
-		return vmm_fail(err, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+		return vmm_fail(err, "cannot create vCPU %d (KVM_CREATE_VCPU): %s%s", id,
+				strerror(errno), vmm_errno_hint(errno));
 	if (run_size < (int)sizeof(struct kvm_run))
 		return vmm_fail(err, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	cpu->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
 	if (cpu->run == MAP_FAILED) {
 		cpu->run = NULL;
-		return vmm_fail(err, "mmap of vCPU %d run area: %s", id, strerror(errno));
+		return vmm_fail(err, "mmap of vCPU %d run area: %s%s", id, strerror(errno),
+				vmm_errno_hint(errno));
 	}
 	return vcpu_set_cpuid(cpu, err);
 }
@@ -152,31 +152,43 @@ static int create_irqchip(struct vm *vm, char *err)
 	return 0;
 }
 
+/* An AP waits for a startup IPI when KVM emulates the local APICs; these
+ * guests expect every vCPU to start at the entry point, as without an
+ * irqchip. */
+static int make_runnable(struct vcpu *cpu, char *err)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (ioctl(cpu->fd, KVM_SET_MP_STATE, &runnable) < 0)
+		return vmm_fail(err, "vCPU %d: KVM_SET_MP_STATE: %s", cpu->id, strerror(errno));
+	return 0;
+}
+
 int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err)
 {
 	struct kvm_userspace_memory_region region;
+	uint64_t map = KVM_IDENTITY_MAP_ADDR;
 
 	vm->fd = -1;
 	vm->mem = NULL;
 	vm->cpus = NULL;
 	vm->ncpus = 0;
-	pthread_mutex_init(&vm->lock, NULL);
 	atomic_init(&vm->ending, false);
-	vm->end_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->end_fd < 0)
-		return vmm_fail(err, "eventfd: %s", strerror(errno));
+	atomic_init(&vm->stop_wanted, false);
+	atomic_init(&vm->status, STATUS_OK);
+	console_init(vm);
+	uart_init(vm);
 	if (kvm_open(err) < 0)
 		return -1;
 	vm->fd = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
-		return vmm_fail(err, "KVM_CREATE_VM: %s", strerror(errno));
-	/* Needed for real mode on Intel VT-x; harmless elsewhere. */
-	ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR);
-	{
-		uint64_t map = KVM_IDENTITY_MAP_ADDR;
-
-		ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &map);
-	}
+		return vmm_fail(err, "KVM_CREATE_VM: %s%s", strerror(errno), vmm_errno_hint(errno));
+	/* Needed for real mode on Intel VT-x; other hosts may not know them. */
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0 && errno != ENOTTY && errno != EINVAL)
+		return vmm_fail(err, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &map) < 0 && errno != ENOTTY &&
+	    errno != EINVAL)
+		return vmm_fail(err, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	if (irqchip && create_irqchip(vm, err) < 0)
 		return -1;
 
@@ -202,11 +214,20 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *e
 	if (!vm->cpus)
 		return vmm_fail(err, "out of memory");
 	for (int i = 0; i < ncpus; i++) {
-		vm->cpus[i].fd = -1;
+		struct vcpu *cpu = &vm->cpus[i];
+
+		cpu->vm = vm;
+		cpu->id = i;
+		cpu->fd = -1;
+		pthread_mutex_init(&cpu->kick_lock, NULL);
 		vm->ncpus = i + 1;
-		if (vcpu_create(vm, &vm->cpus[i], i, err) < 0)
+		if (vcpu_create(vm, cpu, i, err) < 0)
+			return -1;
+		if (irqchip && i > 0 && make_runnable(cpu, err) < 0)
 			return -1;
 	}
+	if (irqchip)
+		kbd_init(vm);
 	return 0;
 }
 
@@ -219,6 +240,7 @@ void vm_destroy(struct vm *vm)
 			munmap(vm->cpus[i].run, run_size);
 		if (vm->cpus[i].fd >= 0)
 			close(vm->cpus[i].fd);
+		pthread_mutex_destroy(&vm->cpus[i].kick_lock);
 	}
 	free(vm->cpus);
 	vm->cpus = NULL;
@@ -229,8 +251,4 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
-	if (vm->end_fd >= 0)
-		close(vm->end_fd);
-	vm->end_fd = -1;
-	pthread_mutex_destroy(&vm->lock);
 }

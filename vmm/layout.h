@@ -30,6 +30,8 @@
 #define LAYOUT_MB_INFO_END 0x7800ULL
 #define LAYOUT_STACK_TOP 0x7c00ULL
 #define LAYOUT_KERNEL_BASE 0x100000ULL
+#define LAYOUT_REAL_MODE_LIMIT 0x100000ULL /* real mode addresses below 1 MiB */
+#define LAYOUT_LOW_MEM_END 0x9fc00ULL     /* conventional memory a PC reports */
 
 /* GDT selectors for the segments the VMM sets up. */
 #define LAYOUT_SEL_CODE32 0x08

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "loader.h"
 #include "multiboot.h"
 #include "vmm.h"
-#include "x86.h"
 
 #define LOADER_MAX_FILE (LAYOUT_MEM_MAX)
 
@@ -173,9 +173,11 @@ static int load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 
 /* Find a Multiboot v1 header in the first MB_SEARCH bytes and copy it to
  * *h (fields past the end of the file read as 0); false if none. The
- * address fields are only there (and only read) with MB_FLAG_ADDRESSES. */
+ * address fields are only there (and only read) with MB_FLAG_ADDRESSES.
+ * *bad_at gets the offset of a magic number whose checksum is wrong (or
+ * is left alone). */
 static bool find_multiboot(const uint8_t *file, size_t size, struct multiboot_header *h,
-			   size_t *offset)
+			   size_t *offset, long *bad_at)
 {
 	size_t limit = size < MB_SEARCH ? size : MB_SEARCH;
 
@@ -184,8 +186,13 @@ static bool find_multiboot(const uint8_t *file, size_t size, struct multiboot_he
 
 		memset(h, 0, sizeof(*h));
 		memcpy(h, file + off, have);
-		if (h->magic != MB_HEADER_MAGIC || (uint32_t)(h->magic + h->flags + h->checksum))
+		if (h->magic != MB_HEADER_MAGIC)
 			continue;
+		if ((uint32_t)(h->magic + h->flags + h->checksum)) {
+			if (*bad_at < 0)
+				*bad_at = (long)off;
+			continue;
+		}
 		if ((h->flags & MB_FLAG_ADDRESSES) && have < sizeof(*h))
 			continue;   /* truncated: not a usable header */
 		*offset = off;
@@ -230,13 +237,23 @@ int load_guest_buffer(const uint8_t *file, size_t size, uint8_t *mem, uint64_t m
 	struct multiboot_header mb_header;
 	const struct multiboot_header *mb = NULL;
 	size_t mb_off = 0;
+	long mb_bad = -1;
 	int is_elf = size >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0;
 
 	memset(img, 0, sizeof(*img));
 	if (size == 0)
 		return vmm_fail(err, "the file is empty");
-	if (find_multiboot(file, size, &mb_header, &mb_off))
+	if (find_multiboot(file, size, &mb_header, &mb_off, &mb_bad))
 		mb = &mb_header;
+	else if (mb_bad >= 0)
+		return vmm_fail(err, "the Multiboot header at offset 0x%lx has a wrong checksum "
+				"(magic + flags + checksum must be 0 modulo 2^32): fix the kernel's "
+				"header", mb_bad);
+	if (mb && (mb->flags & MB_FLAG_REQUIRED & ~MB_FLAGS_SUPPORTED))
+		return vmm_fail(err, "the Multiboot kernel requires %s (header flags 0x%x), which "
+				"kvm-vmm cannot provide",
+				(mb->flags & MB_FLAG_VIDEO_MODE) ? "a video mode" : "an unknown feature",
+				mb->flags);
 	if (mb && (mb->flags & MB_FLAG_ADDRESSES) && !is_elf) {
 		if (load_multiboot_addresses(file, size, mb_off, mb, mem, mem_size, img, err) < 0)
 			return -1;
@@ -299,6 +316,11 @@ int load_guest(const char *path, uint8_t *mem, uint64_t mem_size,
 		got += n;
 	}
 	close(fd);
+	if (got < (size_t)st.st_size) {
+		free(file);
+		return vmm_fail(err, "%s: read %zu of its %lld bytes: %s", path, got,
+				(long long)st.st_size, errno ? strerror(errno) : "the file shrank");
+	}
 	ret = load_guest_buffer(file, got, mem, mem_size, lo, img, err);
 	free(file);
 	if (ret < 0) {
@@ -310,11 +332,24 @@ int load_guest(const char *path, uint8_t *mem, uint64_t mem_size,
 	return 0;
 }
 
+bool image_contains(const struct guest_image *img, uint64_t addr)
+{
+	for (int i = 0; i < img->nsegs; i++)
+		if (addr >= img->seg[i].start && addr < img->seg[i].end)
+			return true;
+	return false;
+}
+
 int image_check_layout(const struct guest_image *img, enum cpu_mode mode, char *err)
 {
 	uint64_t lo = 0, hi = 0;
 	const char *what = NULL;
 
+	if (mode == MODE_REAL && img->entry >= LAYOUT_REAL_MODE_LIMIT)
+		return vmm_fail(err, "its entry point 0x%llx lies above 1 MiB, which real mode "
+				"cannot reach: link it below 0x100000, or start it with "
+				"--mode protected or --mode long",
+				(unsigned long long)img->entry);
 	if (img->kind == IMAGE_MULTIBOOT) {
 		lo = LAYOUT_GDT; hi = LAYOUT_MB_INFO_END;
 		what = "the GDT and Multiboot information";

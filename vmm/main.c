@@ -3,16 +3,26 @@
  * per guest, load it, set up its CPU, run every vCPU and turn the guests'
  * ends into an exit status. The only place errors become messages.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gdb_target.h"
+#include "gdb/gdb.h"
+#include "loader.h"
+#include "options.h"
+#include "probe.h"
 #include "vmm.h"
+
+/* At exit after --timeout or a signal: how long queued output may take
+ * to reach a stdout that makes no progress. */
+#define OUTPUT_GRACE_SECONDS 1.0
 
 /* If stdin, stdout or stderr is closed, point it at /dev/null: otherwise
  * the next descriptor we open (an eventfd, a socket) would become "stdout"
@@ -32,7 +42,8 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Create, load and set up guest number `index` from `path`. */
+/* Create, load and set up guest number `index` from `path`. Returns 0,
+ * STATUS_USAGE for a guest file that cannot run, or -1 (host failure). */
 static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 {
 	const struct vmm_options *o = vmm->opts;
@@ -63,8 +74,6 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 		if (vm->image.kind == IMAGE_MULTIBOOT && cpu_setup_multiboot(&vm->cpus[i], err) < 0)
 			return -1;
 	}
-	if (vm->irqchip && kbd_start(vm, err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -84,20 +93,44 @@ static int check_host(void)
 /* The process status: the first non-zero guest status, else 0. */
 static int overall_status(const struct vmm *vmm)
 {
-	for (int g = 0; g < vmm->nvms; g++)
-		if (vmm->vms[g].status != STATUS_OK)
-			return vmm->vms[g].status;
+	for (int g = 0; g < vmm->nvms; g++) {
+		int s = atomic_load(&vmm->vms[g].status);
+
+		if (s != STATUS_OK)
+			return s;
+	}
 	return STATUS_OK;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP end the guests cleanly (their output is
+ * written, gdb is told): they are blocked in every thread and read from a
+ * signalfd by main(). Without a descriptor for it they keep their default
+ * action, which ends the process too. Signals ignored by the parent (a
+ * background job's SIGINT) stay ignored.
+ */
+static int catch_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd >= 0)
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return fd;
 }
 
 int main(int argc, char **argv)
 {
 	struct vmm_options opts;
 	struct vmm vmm;
-	pthread_condattr_t cattr;
 	char err[VMM_ERR_LEN];
 	double start;
-	int status = STATUS_OK;
+	int status = STATUS_OK, sigfd = -1;
 
 	keep_standard_fds();
 	start = now_seconds();
@@ -122,19 +155,18 @@ int main(int argc, char **argv)
 	vcpu_kick_init();
 	memset(&vmm, 0, sizeof(vmm));
 	vmm.opts = &opts;
-	vmm.nvms = opts.nguests;
 	vmm.color = isatty(STDOUT_FILENO);
 	pthread_mutex_init(&vmm.lock, NULL);
-	pthread_condattr_init(&cattr);
-	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-	pthread_cond_init(&vmm.cond, &cattr);
-	vmm.vms = calloc(vmm.nvms, sizeof(*vmm.vms));
-	if (!vmm.vms) {
-		fprintf(stderr, VMM_NAME ": out of memory\n");
+	vmm.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vmm.vms = calloc(opts.nguests, sizeof(*vmm.vms));
+	if (vmm.done_fd < 0 || !vmm.vms) {
+		fprintf(stderr, VMM_NAME ": cannot start: %s%s\n", strerror(errno),
+			vmm_errno_hint(errno));
 		return STATUS_FAULT;
 	}
+	sigfd = catch_signals();
+	vmm.nvms = opts.nguests;
 	for (int g = 0; g < vmm.nvms; g++) {
-		vmm.vms[g].fd = vmm.vms[g].end_fd = -1;
 		int ret = setup_guest(&vmm, g, opts.guests[g], err);
 
 		if (ret != 0) {
@@ -144,25 +176,35 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (opts.gdb && gdb_start(&vmm.vms[0], opts.gdb, err) < 0) {
-		fprintf(stderr, VMM_NAME ": --gdb %s: %s\n", opts.gdb, err);
-		status = STATUS_USAGE;
-		goto out;
+	if (opts.gdb) {
+		int ret = gdb_start(&vmm.vms[0], opts.gdb, err);
+
+		if (ret != 0) {
+			fprintf(stderr, VMM_NAME ": --gdb %s: %s\n", opts.gdb, err);
+			status = ret > 0 ? ret : STATUS_FAULT;
+			goto out;
+		}
 	}
 	if (vmm_start(&vmm, err) < 0)
 		fprintf(stderr, VMM_NAME ": %s\n", err);
-	vmm_wait(&vmm, opts.timeout);
-	if (opts.gdb)
-		gdb_stop(&vmm.vms[0]);
+	vmm_wait(&vmm, opts.timeout, sigfd);
+	gdb_stop(&vmm.vms[0]);
 	status = overall_status(&vmm);
+	/* Ended by --timeout or a signal: a stuck stdout must not hold us. */
+	console_stop(status == STATUS_TIMEOUT || status > STATUS_SIGNAL_BASE ? OUTPUT_GRACE_SECONDS
+									     : -1, sigfd);
 	if (opts.stats)
 		stats_print(&vmm, now_seconds() - start);
 out:
-	for (int g = 0; g < vmm.nvms; g++) {
+	for (int g = 0; g < vmm.nvms; g++)
 		vm_end(&vmm.vms[g], status);   /* no-op for guests that ended */
-		kbd_stop(&vmm.vms[g]);
+	console_stop(OUTPUT_GRACE_SECONDS, sigfd);   /* no-op unless it returned early */
+	input_stop();
+	for (int g = 0; g < vmm.nvms; g++)
 		vm_destroy(&vmm.vms[g]);
-	}
 	free(vmm.vms);
+	close(vmm.done_fd);
+	if (sigfd >= 0)
+		close(sigfd);
 	return status;
 }

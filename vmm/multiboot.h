@@ -19,6 +19,8 @@
 #define MB_FLAG_MEMORY_INFO (1U << 1)
 #define MB_FLAG_VIDEO_MODE (1U << 2)
 #define MB_FLAG_ADDRESSES (1U << 16)    /* the a.out kludge fields are valid */
+#define MB_FLAG_REQUIRED 0xFFFFU        /* bits 0-15: the loader must refuse what it lacks */
+#define MB_FLAGS_SUPPORTED (MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO)
 
 struct multiboot_header {
 	uint32_t magic, flags, checksum;
@@ -46,6 +48,7 @@ struct multiboot_info {
 };
 
 #define MB_MMAP_AVAILABLE 1
+#define MB_MMAP_ENTRY_SIZE 20           /* the size field: bytes after it */
 struct multiboot_mmap_entry {
 	uint32_t size;                    /* of the rest of this entry: 20 */
 	uint64_t addr, len;

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "layout.h"
+#include "options.h"
 #include "vmm.h"
-#include "x86.h"
+#include "x86/bits.h"
 
 #define SMP_MAX 64
 #define TIMEOUT_MAX (7 * 24 * 3600.0)
@@ -23,16 +24,6 @@ int vmm_fail(char *err, const char *fmt, ...)
 	vsnprintf(err, VMM_ERR_LEN, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-const char *cpu_mode_name(enum cpu_mode mode)
-{
-	switch (mode) {
-	case MODE_REAL: return "real";
-	case MODE_PROTECTED: return "protected";
-	case MODE_LONG: return "long";
-	}
-	return "?";
 }
 
 const char *vmm_usage(void)

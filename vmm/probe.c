@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "layout.h"
+#include "probe.h"
 #include "vmm.h"
-#include "x86.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
 
 /* Where probe code and data go in the scratch VM (above the VMM tables,
  * below 64 KiB so real mode reaches them). */
@@ -60,10 +61,27 @@ static const uint8_t code_paging32[] = { 0x0f, 0x20, 0xc0, 0x0d, 0, 0, 0, 0x80, 
 
 static struct host_caps caps;
 static bool probed, timed;
+static timer_t run_timer;   /* bounds one KVM_RUN of a scratch VM */
 
 static void alarm_handler(int sig)
 {
 	(void)sig;
+}
+
+/* A timer that interrupts this thread only (not the whole process, whose
+ * other threads may be running guests): SIGALRM to our thread id. */
+static bool make_run_timer(char *err)
+{
+	struct sigevent ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = SIGALRM;
+	ev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &ev, &run_timer) == 0)
+		return true;
+	vmm_fail(err, "probe: timer_create: %s%s", strerror(errno), vmm_errno_hint(errno));
+	return false;
 }
 
 bool host_is_pvm(void)
@@ -114,13 +132,13 @@ static int scratch_new(struct scratch *s, enum cpu_mode mode, const uint8_t *cod
  * guest neither exited in time nor could run. */
 static int scratch_run(struct scratch *s)
 {
-	struct itimerval t = { .it_value = { 0, PROBE_TIMEOUT_MS * 1000 } };
-	struct itimerval off = { 0 };
+	struct itimerspec t = { .it_value = { 0, PROBE_TIMEOUT_MS * 1000000L } };
+	struct itimerspec off = { 0 };
 	int ret;
 
-	setitimer(ITIMER_REAL, &t, NULL);
+	timer_settime(run_timer, 0, &t, NULL);
 	ret = ioctl(s->vm.cpus[0].fd, KVM_RUN, 0);
-	setitimer(ITIMER_REAL, &off, NULL);
+	timer_settime(run_timer, 0, &off, NULL);
 	if (ret < 0)
 		return -1;
 	return s->vm.cpus[0].run->exit_reason;
@@ -133,18 +151,18 @@ static bool set_debug(struct scratch *s, uint32_t control, uint64_t dr0, uint64_
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = KVM_GUESTDBG_ENABLE | control;
 	dbg.arch.debugreg[0] = dr0;
-	dbg.arch.debugreg[7] = dr7;
+	dbg.arch.debugreg[DR_CONTROL] = dr7;
 	return ioctl(s->vm.cpus[0].fd, KVM_SET_GUEST_DEBUG, &dbg) == 0;
 }
 
-static void set_rbx(struct scratch *s, uint64_t v)
+static bool set_rbx(struct scratch *s, uint64_t v)
 {
 	struct kvm_regs r;
 
-	if (ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) == 0) {
-		r.rbx = v;
-		ioctl(s->vm.cpus[0].fd, KVM_SET_REGS, &r);
-	}
+	if (ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) < 0)
+		return false;
+	r.rbx = v;
+	return ioctl(s->vm.cpus[0].fd, KVM_SET_REGS, &r) == 0;
 }
 
 static bool exited_to_port(struct scratch *s, int reason)
@@ -221,8 +239,8 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 		uint64_t dr7 = DR7_L(0) | ((uint64_t)DR7_RW_WRITE << DR7_RW_SHIFT(0)) |
 			       ((uint64_t)DR7_LEN_4 << DR7_LEN_SHIFT(0));
 
-		set_rbx(&s, PROBE_DATA);
-		if (set_debug(&s, KVM_GUESTDBG_USE_HW_BP, PROBE_DATA, dr7)) {
+		if (set_rbx(&s, PROBE_DATA) &&
+		    set_debug(&s, KVM_GUESTDBG_USE_HW_BP, PROBE_DATA, dr7)) {
 			reason = scratch_run(&s);
 			res = yes_if(reason == KVM_EXIT_DEBUG);
 		}
@@ -357,7 +375,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 
 	if (probed && (timed || !timing))
 		return &caps;
-	if (kvm_open(err) < 0)
+	if (kvm_open(err) < 0 || !make_run_timer(err))
 		return NULL;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = alarm_handler;   /* no SA_RESTART: KVM_RUN returns EINTR */
@@ -383,6 +401,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 		timed = true;
 	}
 	sigaction(SIGALRM, &old, NULL);
+	timer_delete(run_timer);
 	return &caps;
 }
 
@@ -423,7 +442,6 @@ void probe_print(const struct host_caps *c)
 	if (c->ring3_ns > 0)
 		printf("ring-3 `loop` iteration: %.2f ns\n", c->ring3_ns);
 	printf("\ngdb stub: breakpoints use %s; watchpoints use %s.\n",
-	       c->sw_bp[MODE_LONG] == PROBE_YES ? "int3" :
 	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then single-step-and-compare"
 						: "single-step-and-compare",
 	       c->hw_watch[MODE_LONG] == PROBE_YES ? "debug registers" : "single-step-and-compare");

@@ -2,24 +2,27 @@
  * run.c - the heart of the runner: one thread per vCPU calls KVM_RUN in a
  * loop and dispatches each VM exit (port I/O to the devices, HLT, MMIO,
  * faults). A guest ends when it asks to (exit port or hypercall), when all
- * its vCPUs have halted, on a fault, or at --timeout; its other vCPUs are
- * then kicked out of KVM_RUN with a signal and immediate_exit.
+ * its vCPUs have halted, on a fault, at --timeout or on a signal; its
+ * vCPUs are then kicked out of KVM_RUN (a signal and immediate_exit) and
+ * out of any device wait (vm_should_yield()).
  */
 #include <errno.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gdb_target.h"
+#include "gdb/gdb.h"
+#include "options.h"
 #include "vmm.h"
-#include "x86.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
 
-/* The signal that kicks a vCPU thread out of KVM_RUN. Its handler does
- * nothing: the point is that the ioctl returns with EINTR. */
-#define SIG_KICK SIGUSR1
+/* The vCPU that runs on this thread, if any: it never kicks itself. */
+static __thread struct vcpu *this_vcpu;
 
 static void kick_handler(int sig)
 {
@@ -34,36 +37,84 @@ void vcpu_kick_init(void)
 	sa.sa_handler = kick_handler;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;   /* no SA_RESTART: KVM_RUN must return */
-	sigaction(SIG_KICK, &sa, NULL);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+static void set_immediate_exit(struct vcpu *cpu, bool on)
+{
+	__atomic_store_n(&cpu->run->immediate_exit, on, __ATOMIC_RELEASE);
 }
 
 void vcpu_kick(struct vcpu *cpu)
 {
 	/* A vCPU's own thread looks at the state before it enters KVM_RUN
 	 * again: it needs no kick (and a stale immediate_exit would waste its
-	 * next KVM_RUN). */
-	if (cpu->thread_started && pthread_equal(cpu->thread, pthread_self()))
+	 * next KVM_RUN). A vCPU that could not be created has nothing to kick. */
+	if (this_vcpu == cpu || !cpu->run)
 		return;
-	/* immediate_exit covers a vCPU that is about to enter KVM_RUN; the
-	 * signal covers one that is inside it. */
-	cpu->run->immediate_exit = 1;
-	if (cpu->thread_started)
-		pthread_kill(cpu->thread, SIG_KICK);
+	pthread_mutex_lock(&cpu->kick_lock);
+	/* immediate_exit covers a vCPU about to enter KVM_RUN; the signal
+	 * one inside it. */
+	set_immediate_exit(cpu, true);
+	if (cpu->thread_alive)
+		pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+	pthread_mutex_unlock(&cpu->kick_lock);
+}
+
+bool vcpu_complete_io(struct vcpu *cpu)
+{
+	int ret;
+
+	set_immediate_exit(cpu, true);
+	ret = ioctl(cpu->fd, KVM_RUN, 0);
+	set_immediate_exit(cpu, false);
+	if (ret == 0) {
+		cpu->exit_pending = true;
+		return true;
+	}
+	if (errno != EINTR && errno != EAGAIN)
+		vmm_msg(cpu->vm, "KVM_RUN (completing an I/O instruction): %s", strerror(errno));
+	return false;
 }
 
 void vm_end(struct vm *vm, int status)
 {
-	uint64_t one = 1;
-
 	if (atomic_exchange(&vm->ending, true))
 		return;   /* the first reason to end wins */
-	vm->status = status;
-	if (write(vm->end_fd, &one, sizeof(one)) < 0) {
-		/* an eventfd write cannot fail here; nothing to do if it did */
-	}
+	atomic_store(&vm->status, status);
 	for (int i = 0; i < vm->ncpus; i++)
 		vcpu_kick(&vm->cpus[i]);
+	input_wake();
+	console_wake();
 	gdb_vm_ended(vm);
+}
+
+bool vm_should_yield(struct vm *vm)
+{
+	return atomic_load(&vm->ending) || atomic_load(&vm->stop_wanted);
+}
+
+bool vcpu_pause_in_io(struct vcpu *cpu)
+{
+	if (atomic_load(&cpu->vm->ending))
+		return false;
+	if (cpu->debug)
+		gdb_vcpu_park_in_io(cpu);
+	return !atomic_load(&cpu->vm->ending);
+}
+
+const char *vmm_errno_hint(int e)
+{
+	switch (e) {
+	case EMFILE:
+	case ENFILE:
+		return " — the process is out of file descriptors (see ulimit -n)";
+	case ENOMEM:
+		return " — out of memory";
+	case EAGAIN:
+		return " — out of threads or memory (see ulimit -u)";
+	}
+	return "";
 }
 
 /* Reads of unbacked physical addresses return all ones; writes are lost. */
@@ -95,7 +146,7 @@ static bool handle_exit(struct vcpu *cpu)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (ports_handle_io(cpu))
+		if (!ports_handle_io(cpu))
 			return false;
 		if (cpu->debug)
 			gdb_vcpu_after_io(cpu);
@@ -104,10 +155,7 @@ static bool handle_exit(struct vcpu *cpu)
 		/* Without an interrupt controller nothing can wake this vCPU. With
 		 * one, KVM only exits on hlt when it cannot wait itself (e.g. while
 		 * gdb single-steps): go back, and KVM waits for the interrupt. */
-		if (cpu->vm->irqchip)
-			return true;
-		cpu->done = true;
-		return false;
+		return cpu->vm->irqchip;
 	case KVM_EXIT_MMIO:
 		handle_mmio(cpu);
 		return true;
@@ -169,12 +217,15 @@ void vcpu_run_loop(struct vcpu *cpu)
 	struct vm *vm = cpu->vm;
 	bool trace = vm->vmm && vm->vmm->opts->trace;
 
+	this_vcpu = cpu;
 	while (!atomic_load(&vm->ending)) {
-		if (cpu->debug && !gdb_vcpu_before_run(cpu))
+		if (cpu->exit_pending)
+			cpu->exit_pending = false;   /* handle it before running again */
+		else if (cpu->debug && !gdb_vcpu_before_run(cpu))
 			break;
-		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+		else if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				cpu->run->immediate_exit = 0;
+				set_immediate_exit(cpu, false);
 				cpu->stats.exits[KVM_EXIT_INTR]++;
 				if (vm->irqchip && halted_for_good(cpu))
 					break;   /* like an HLT exit without an irqchip */
@@ -191,7 +242,7 @@ void vcpu_run_loop(struct vcpu *cpu)
 		if (!handle_exit(cpu))
 			break;
 	}
-	cpu->done = true;
+	atomic_store(&cpu->done, true);
 	if (cpu->debug)
 		gdb_vcpu_finished(cpu);
 }
@@ -202,7 +253,8 @@ static void vcpu_finished(struct vcpu *cpu)
 {
 	struct vm *vm = cpu->vm;
 	struct vmm *vmm = vm->vmm;
-	bool guest_done;
+	bool guest_done, all_done = false;
+	uint64_t one = 1;
 
 	pthread_mutex_lock(&vmm->lock);
 	guest_done = --vm->cpus_running == 0;
@@ -212,9 +264,10 @@ static void vcpu_finished(struct vcpu *cpu)
 	vm_end(vm, STATUS_OK);   /* all halted: status 0 unless set before */
 	console_flush(vm);
 	pthread_mutex_lock(&vmm->lock);
-	vmm->guests_running--;
-	pthread_cond_broadcast(&vmm->cond);
+	all_done = --vmm->guests_running == 0;
 	pthread_mutex_unlock(&vmm->lock);
+	if (all_done && write(vmm->done_fd, &one, sizeof(one)) < 0)
+		vmm_msg(vm, "cannot tell that every guest has ended: %s", strerror(errno));
 }
 
 static void *vcpu_thread(void *arg)
@@ -222,6 +275,10 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *cpu = arg;
 
 	vcpu_run_loop(cpu);
+	/* No kick may reach this thread once it is gone. */
+	pthread_mutex_lock(&cpu->kick_lock);
+	cpu->thread_alive = false;
+	pthread_mutex_unlock(&cpu->kick_lock);
 	vcpu_finished(cpu);
 	return NULL;
 }
@@ -239,56 +296,45 @@ int vmm_start(struct vmm *vmm, char *err)
 
 		for (int i = 0; i < vm->ncpus; i++) {
 			struct vcpu *cpu = &vm->cpus[i];
-			int e = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+			int e;
 
-			if (e) {
-				vm_end(vm, STATUS_FAULT);
-				/* Account for the vCPUs that will never run. */
-				for (int j = i; j < vm->ncpus; j++)
-					vcpu_finished(&vm->cpus[j]);
-				return vmm_fail(err, "cannot start vCPU thread: %s", strerror(e));
+			pthread_mutex_lock(&cpu->kick_lock);
+			e = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+			cpu->thread_alive = cpu->joinable = e == 0;
+			pthread_mutex_unlock(&cpu->kick_lock);
+			if (!e)
+				continue;
+			/* End this guest and every later one; account for the
+			 * vCPUs that will never run, so that vmm_wait() ends. */
+			vmm_fail(err, "cannot start the thread of vCPU %d: %s%s", i, strerror(e),
+				 vmm_errno_hint(e));
+			for (int h = g; h < vmm->nvms; h++) {
+				vm_end(&vmm->vms[h], STATUS_FAULT);
+				for (int j = h == g ? i : 0; j < vmm->vms[h].ncpus; j++)
+					vcpu_finished(&vmm->vms[h].cpus[j]);
 			}
-			cpu->thread_started = true;
+			return -1;
 		}
 	}
 	return 0;
 }
 
-static struct timespec deadline_after(double seconds)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)seconds;
-	ts.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-static bool before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-/* End every guest still running: --timeout has passed. */
-static void time_out(struct vmm *vmm, double timeout)
+/* End every guest still running with `status`, saying why. */
+static void end_all(struct vmm *vmm, int status, const char *why)
 {
 	for (int g = 0; g < vmm->nvms; g++) {
 		struct vm *vm = &vmm->vms[g];
 
 		if (!atomic_load(&vm->ending)) {
 			console_flush(vm);
-			vmm_msg(vm, "timed out after %g s (--timeout): guest stopped", timeout);
-			vm_end(vm, STATUS_TIMEOUT);
+			vmm_msg(vm, "%s", why);
+			vm_end(vm, status);
 		}
 	}
 }
 
 /* Kick the vCPUs of guests with an irqchip so they can see whether they
- * halted for good (see halted_for_good()). */
+ * halted for good (see halted_for_good()). False if there are none. */
 static bool kick_irqchip_guests(struct vmm *vmm)
 {
 	bool any = false;
@@ -300,49 +346,73 @@ static bool kick_irqchip_guests(struct vmm *vmm)
 			continue;
 		any = true;
 		for (int i = 0; i < vm->ncpus; i++)
-			if (!vm->cpus[i].done)
+			if (!atomic_load(&vm->cpus[i].done))
 				vcpu_kick(&vm->cpus[i]);
 	}
 	return any;
 }
 
-void vmm_wait(struct vmm *vmm, double timeout)
+static double now_seconds(void)
 {
-	struct timespec deadline = deadline_after(timeout);
-	bool timed_out = timeout <= 0;   /* no --timeout: never */
-	bool idle_checks = true;
+	struct timespec ts;
 
-	pthread_mutex_lock(&vmm->lock);
-	while (vmm->guests_running > 0) {
-		struct timespec wake = deadline;
-		bool check_idle = false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
-		if (idle_checks) {
-			struct timespec idle = deadline_after(IDLE_CHECK_MS / 1000.0);
+enum { WAIT_DONE, WAIT_SIGNAL, WAIT_FDS };
 
-			if (timed_out || before(&idle, &wake)) {
-				wake = idle;
-				check_idle = true;
+void vmm_wait(struct vmm *vmm, double timeout, int sigfd)
+{
+	double deadline = timeout > 0 ? now_seconds() + timeout : 0;
+	bool idle_checks = true, timed_out = false;
+	uint64_t v;
+
+	for (;;) {
+		struct pollfd fds[WAIT_FDS] = {
+			[WAIT_DONE] = { .fd = vmm->done_fd, .events = POLLIN },
+			[WAIT_SIGNAL] = { .fd = sigfd, .events = POLLIN },
+		};
+		int wait_ms = -1;
+
+		if (idle_checks)
+			wait_ms = IDLE_CHECK_MS;
+		if (deadline > 0 && !timed_out) {
+			double left_ms = (deadline - now_seconds()) * 1e3;
+			int ms = left_ms > 0 ? (int)left_ms + 1 : 0;
+
+			if (wait_ms < 0 || ms < wait_ms)
+				wait_ms = ms;
+		}
+		if (poll(fds, WAIT_FDS, wait_ms) < 0 && errno != EINTR)
+			break;
+		if (fds[WAIT_DONE].revents & POLLIN)
+			break;
+		if (fds[WAIT_SIGNAL].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			char why[64];
+
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				snprintf(why, sizeof(why), "stopped by SIG%s",
+					 sigabbrev_np((int)si.ssi_signo) ?: "?");
+				end_all(vmm, STATUS_SIGNAL_BASE + (int)si.ssi_signo, why);
 			}
 		}
-		if (timed_out && !check_idle) {
-			pthread_cond_wait(&vmm->cond, &vmm->lock);
-			continue;
-		}
-		if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &wake) != ETIMEDOUT)
-			continue;
-		pthread_mutex_unlock(&vmm->lock);
-		if (check_idle)
-			idle_checks = kick_irqchip_guests(vmm);
-		else {
-			time_out(vmm, timeout);
+		if (deadline > 0 && !timed_out && now_seconds() >= deadline) {
+			char why[80];
+
+			snprintf(why, sizeof(why), "timed out after %g s (--timeout): guest stopped",
+				 timeout);
+			end_all(vmm, STATUS_TIMEOUT, why);
 			timed_out = true;
 		}
-		pthread_mutex_lock(&vmm->lock);
+		if (idle_checks)
+			idle_checks = kick_irqchip_guests(vmm);
 	}
-	pthread_mutex_unlock(&vmm->lock);
+	if (read(vmm->done_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		vmm_msg(NULL, "end of guests: %s", strerror(errno));
 	for (int g = 0; g < vmm->nvms; g++)
 		for (int i = 0; i < vmm->vms[g].ncpus; i++)
-			if (vmm->vms[g].cpus[i].thread_started)
+			if (vmm->vms[g].cpus[i].joinable)
 				pthread_join(vmm->vms[g].cpus[i].thread, NULL);
 }

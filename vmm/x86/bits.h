@@ -1,10 +1,10 @@
 /*
- * x86.h - names for the x86 architectural bits the VMM touches: control
+ * bits.h - names for the x86 architectural bits the VMM touches: control
  * registers, EFER, RFLAGS, segment descriptors, page-table entries and
  * debug registers. Every bit the code uses has a name here.
  */
-#ifndef VMM_X86_H
-#define VMM_X86_H
+#ifndef VMM_X86_BITS_H
+#define VMM_X86_BITS_H
 
 #include <stdint.h>
 
@@ -97,6 +97,7 @@
 #define PTE32_ADDR_MASK 0xFFFFF000U          /* 32-bit entry: next table */
 
 #define PAGE_SIZE 0x1000ULL
+#define PT_ENTRIES_64 512      /* entries of a table with 8-byte entries */
 #define LARGE_PAGE_2M 0x200000ULL
 #define LARGE_PAGE_4M 0x400000ULL
 #define HUGE_PAGE_1G 0x40000000ULL
@@ -116,7 +117,8 @@
 #define DR7_FIXED BIT(10) /* reads as 1 */
 #define DR6_B(slot) BIT(slot) /* slot 0..3 hit */
 #define DR6_BS BIT(14)        /* single-step */
-#define DR_SLOTS 4
+#define DR_SLOTS 4            /* DR0-DR3 hold addresses */
+#define DR_CONTROL 7          /* index of DR7 in kvm_guest_debug.arch.debugreg */
 
 /* Exception vectors. */
 #define X86_DE 0  /* divide error */

@@ -1,5 +1,5 @@
 /*
- * gdb_monitor.c - the `monitor` commands of the GDB stub: the machine
+ * monitor.c - the `monitor` commands of the GDB stub: the machine
  * state that gdb's own commands do not show, decoded for students: segment
  * registers and control registers by name, the GDT, the IDT (or real-mode
  * IVT), the page-table mappings, and the VM exits so far.
@@ -8,10 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "describe.h"
-#include "gdb_target.h"
-#include "paging.h"
-#include "x86.h"
+#include "gdb/gdb.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
 
 #define GDT_MAX_SHOWN 64
 #define IDT_MAX_SHOWN 256
@@ -38,21 +37,12 @@ static void put(struct text *t, const char *fmt, ...)
 		t->used += (size_t)n < t->len - t->used ? (size_t)n : t->len - t->used - 1;
 }
 
-/* Read guest memory by linear address through the current page tables. */
-static int read_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr, void *buf,
-		       size_t len)
-{
-	struct paging_regs pr = { s->cr0, s->cr3, s->cr4, s->efer };
-
-	return paging_read(&pr, vm->mem, vm->mem_size, addr, buf, len);
-}
-
 static void info_sregs(struct text *t, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
 	const struct kvm_segment *segs[] = { &s->cs, &s->ss, &s->ds, &s->es, &s->fs, &s->gs,
 					      &s->tr, &s->ldt };
 	const char *names[] = { "cs", "ss", "ds", "es", "fs", "gs", "tr", "ldt" };
-	struct paging_regs pr = { s->cr0, s->cr3, s->cr4, s->efer };
+	struct paging_regs pr = paging_regs_of(s);
 	char line[200];
 
 	put(t, "mode: %s, %s\n", describe_mode(s), paging_mode_name(paging_mode_of(&pr)));
@@ -88,7 +78,7 @@ static void info_gdt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 		struct kvm_segment seg;
 		char line[200];
 
-		if (read_linear(vm, s, s->gdt.base + i * 8, &d, sizeof(d)) < 0) {
+		if (x86_read_linear(vm, s, s->gdt.base + i * 8, &d, sizeof(d)) < 0) {
 			put(t, "  %04x  (not readable: outside RAM or unmapped)\n", i * 8);
 			break;
 		}
@@ -127,7 +117,7 @@ static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 		for (unsigned v = 0; v < IVT_SHOWN; v++) {
 			uint16_t e[2];
 
-			if (read_linear(vm, s, s->idt.base + v * 4, e, sizeof(e)) < 0)
+			if (x86_read_linear(vm, s, s->idt.base + v * 4, e, sizeof(e)) < 0)
 				break;
 			put(t, "  %3u  %04x:%04x%s", v, e[1], e[0], v % 4 == 3 ? "\n" : "   ");
 		}
@@ -144,7 +134,7 @@ static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 		uint64_t offset;
 		unsigned type, dpl;
 
-		if (read_linear(vm, s, s->idt.base + v * size, g, size) < 0) {
+		if (x86_read_linear(vm, s, s->idt.base + v * size, g, size) < 0) {
 			put(t, "  %3u  (not readable)\n", v);
 			break;
 		}
@@ -174,7 +164,7 @@ static int show_mapping(void *arg, uint64_t linear, uint64_t phys, uint64_t size
 
 static void info_pagetable(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 {
-	struct paging_regs pr = { s->cr0, s->cr3, s->cr4, s->efer };
+	struct paging_regs pr = paging_regs_of(s);
 	enum paging_mode m = paging_mode_of(&pr);
 
 	if (m == PAGING_NONE) {

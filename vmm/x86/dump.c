@@ -7,29 +7,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "describe.h"
-#include "paging.h"
 #include "vmm.h"
-#include "x86.h"
-
-const char *exit_reason_name(unsigned reason)
-{
-	static const char *const names[] = {
-		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
-		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
-		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
-		[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
-		[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-		[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
-		[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
-	};
-
-	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
-		return names[reason];
-	return "OTHER";
-}
+#include "x86/bits.h"
+#include "x86/x86.h"
 
 static void print_segment(const char *name, const struct kvm_segment *s)
 {
@@ -54,7 +34,7 @@ void dump_registers(struct vcpu *cpu)
 		r.rax, r.rbx, r.rcx, r.rdx);
 	fprintf(stderr, "  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n",
 		r.rsi, r.rdi, r.rbp, r.rsp);
-	if (s.efer & EFER_LMA) {
+	if (cpu_mode_of(&s) == MODE_LONG) {
 		fprintf(stderr, "  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n",
 			r.r8, r.r9, r.r10, r.r11);
 		fprintf(stderr, "  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n",
@@ -89,9 +69,9 @@ static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason)
 
 	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
 		return NULL;
-	pm = s.cr0 & CR0_PE;
-	pr = (struct paging_regs){ s.cr0, s.cr3, s.cr4, s.efer };
-	linear = s.cs.base + r.rip;
+	pm = cpu_mode_of(&s) != MODE_REAL;
+	pr = paging_regs_of(&s);
+	linear = cpu_linear_pc(&r, &s);
 	if (paging_translate(&pr, cpu->vm->mem, cpu->vm->mem_size, linear, &phys, NULL, NULL) < 0)
 		return "the instruction pointer is not mapped by the page tables: the guest "
 		       "jumped to an unmapped address, or its page tables lost their own code";

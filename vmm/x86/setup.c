@@ -1,5 +1,5 @@
 /*
- * cpu_x86.c - the CPU state a guest finds at its first instruction, for
+ * setup.c - the CPU modes: which one a vCPU is in, and the CPU state a guest finds at its first instruction, for
  * each start-up mode: real mode as after reset, flat 32-bit protected mode,
  * or 64-bit long mode with identity-mapped paging; and the Multiboot
  * hand-over. The tables it writes into guest RAM live at the addresses
@@ -12,7 +12,37 @@
 #include "layout.h"
 #include "multiboot.h"
 #include "vmm.h"
-#include "x86.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
+
+const char *cpu_mode_name(enum cpu_mode mode)
+{
+	switch (mode) {
+	case MODE_REAL: return "real";
+	case MODE_PROTECTED: return "protected";
+	case MODE_LONG: return "long";
+	}
+	return "?";
+}
+
+enum cpu_mode cpu_mode_of(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & CR0_PE))
+		return MODE_REAL;
+	return (s->efer & EFER_LMA) ? MODE_LONG : MODE_PROTECTED;
+}
+
+bool cpu_in_64bit_code(const struct kvm_sregs *s)
+{
+	return (s->efer & EFER_LMA) && s->cs.l;
+}
+
+uint64_t cpu_linear_pc(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	if (cpu_in_64bit_code(s))
+		return r->rip;
+	return (uint32_t)(s->cs.base + r->rip);
+}
 
 /* An 8-byte GDT descriptor from its parts. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint64_t flags)
@@ -53,7 +83,7 @@ static void write_page_tables(uint8_t *mem)
 		uint64_t *pd = (uint64_t *)(mem + pd_addr);
 
 		pdpt[d] = pd_addr | PTE_P | PTE_RW;
-		for (int i = 0; i < 512; i++)
+		for (int i = 0; i < PT_ENTRIES_64; i++)
 			pd[i] = ((uint64_t)d * HUGE_PAGE_1G + i * LARGE_PAGE_2M) |
 				PTE_P | PTE_RW | PTE_PS;
 	}
@@ -149,15 +179,18 @@ int cpu_setup(struct vcpu *cpu, enum cpu_mode mode, uint64_t entry, char *err)
 	return 0;
 }
 
+#define KIB_SHIFT 10
+
 /* The Multiboot information: memory sizes, a memory map and our name. */
 static void write_multiboot_info(uint8_t *mem, uint64_t mem_size)
 {
 	static const char name[] = "mini-kvm";
 	uint64_t at = LAYOUT_MB_INFO;
 	struct multiboot_info *mbi = (void *)(mem + at);
+	uint64_t low = mem_size < LAYOUT_LOW_MEM_END ? mem_size : LAYOUT_LOW_MEM_END;
 	struct multiboot_mmap_entry mmap[2] = {
-		{ .size = 20, .addr = 0, .len = 0x9fc00, .type = MB_MMAP_AVAILABLE },
-		{ .size = 20, .addr = LAYOUT_KERNEL_BASE, .len = mem_size - LAYOUT_KERNEL_BASE,
+		{ .size = MB_MMAP_ENTRY_SIZE, .addr = 0, .len = low, .type = MB_MMAP_AVAILABLE },
+		{ .size = MB_MMAP_ENTRY_SIZE, .addr = LAYOUT_KERNEL_BASE, .len = mem_size - LAYOUT_KERNEL_BASE,
 		  .type = MB_MMAP_AVAILABLE },
 	};
 	uint64_t mmap_at = at + sizeof(*mbi);
@@ -165,8 +198,8 @@ static void write_multiboot_info(uint8_t *mem, uint64_t mem_size)
 
 	memset(mbi, 0, sizeof(*mbi));
 	mbi->flags = MBI_MEMORY | MBI_MMAP | MBI_BOOTLOADER_NAME;
-	mbi->mem_lower = 0x9fc00 >> 10;
-	mbi->mem_upper = mem_size > LAYOUT_KERNEL_BASE ? (mem_size - LAYOUT_KERNEL_BASE) >> 10 : 0;
+	mbi->mem_lower = low >> KIB_SHIFT;
+	mbi->mem_upper = mem_size > LAYOUT_KERNEL_BASE ? (mem_size - LAYOUT_KERNEL_BASE) >> KIB_SHIFT : 0;
 	if (mem_size <= LAYOUT_KERNEL_BASE)
 		mmap[1].len = 0;
 	memcpy(mem + mmap_at, mmap, sizeof(mmap));

@@ -1,12 +1,19 @@
 /*
  * paging.c - software page-table walks for the three x86 paging modes
- * (32-bit, PAE, 4-level), reading the tables from guest RAM. Every table
+ * (32-bit, PAE, 4-level), reading the tables from guest RAM, and guest
+ * memory by linear address on top of them. Every table
  * address is checked against the RAM size: the tables are guest data.
  */
 #include <string.h>
 
-#include "paging.h"
-#include "x86.h"
+#include "vmm.h"
+#include "x86/bits.h"
+#include "x86/x86.h"
+
+struct paging_regs paging_regs_of(const struct kvm_sregs *s)
+{
+	return (struct paging_regs){ s->cr0, s->cr3, s->cr4, s->efer };
+}
 
 enum paging_mode paging_mode_of(const struct paging_regs *r)
 {
@@ -249,4 +256,20 @@ bool paging_walk(const struct paging_regs *r, const uint8_t *mem, uint64_t mem_s
 	if (run.open && !run.stop)
 		fn(arg, run.linear, run.phys, run.size, run.flags);
 	return !run.truncated;
+}
+
+int x86_read_linear(const struct vm *vm, const struct kvm_sregs *s, uint64_t addr, void *buf,
+		    size_t len)
+{
+	struct paging_regs pr = paging_regs_of(s);
+
+	return paging_read(&pr, vm->mem, vm->mem_size, addr, buf, len);
+}
+
+int x86_write_linear(struct vm *vm, const struct kvm_sregs *s, uint64_t addr, const void *buf,
+		     size_t len)
+{
+	struct paging_regs pr = paging_regs_of(s);
+
+	return paging_write(&pr, vm->mem, vm->mem_size, addr, buf, len);
 }

@@ -3,7 +3,11 @@
  * classic OS-tutorial serial driver. Transmit goes to the guest console,
  * receive comes from stdin; the line status register tells both. No
  * interrupts, no FIFO, no baud rate (the divisor latch is stored only).
+ * The registers are under the UART's own lock (vCPUs of an --smp guest
+ * share it); no access waits: receive returns 0 when no byte is there.
  */
+#include <string.h>
+
 #include "vmm.h"
 
 /* Register offsets from the base port. */
@@ -25,16 +29,24 @@
 #define MSR_DSR 0x20
 #define MSR_DCD 0x80
 
+void uart_init(struct vm *vm)
+{
+	memset(&vm->uart, 0, sizeof(vm->uart));
+	pthread_mutex_init(&vm->uart.lock, NULL);
+}
+
 void uart_out(struct vm *vm, uint16_t port, uint8_t val)
 {
 	struct uart *u = &vm->uart;
+	bool transmit = false;
 
+	pthread_mutex_lock(&u->lock);
 	switch (port - PORT_COM1) {
 	case UART_RBR_THR:
 		if (u->lcr & LCR_DLAB)
 			u->dll = val;
 		else
-			console_write(vm, &val, 1);
+			transmit = true;
 		break;
 	case UART_IER:
 		if (u->lcr & LCR_DLAB)
@@ -47,28 +59,35 @@ void uart_out(struct vm *vm, uint16_t port, uint8_t val)
 	case UART_SCR: u->scr = val; break;
 	default: break; /* FCR and the read-only registers */
 	}
+	pthread_mutex_unlock(&u->lock);
+	if (transmit)   /* outside the lock: the console may wait for room */
+		console_write(vm, &val, 1);
 }
 
 uint8_t uart_in(struct vm *vm, uint16_t port)
 {
 	struct uart *u = &vm->uart;
+	uint8_t v = 0xff;
 	int c;
 
+	pthread_mutex_lock(&u->lock);
 	switch (port - PORT_COM1) {
 	case UART_RBR_THR:
-		if (u->lcr & LCR_DLAB)
-			return u->dll;
-		if (!input_ready())
-			return 0;
-		c = input_getc(vm->end_fd);
-		return c < 0 ? 0 : (uint8_t)c;
-	case UART_IER: return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-	case UART_IIR_FCR: return IIR_NO_INT;
-	case UART_LCR: return u->lcr;
-	case UART_MCR: return u->mcr;
-	case UART_LSR: return LSR_THRE | LSR_TEMT | (input_ready() ? LSR_DR : 0);
-	case UART_MSR: return MSR_CTS | MSR_DSR | MSR_DCD;
-	case UART_SCR: return u->scr;
+		if (u->lcr & LCR_DLAB) {
+			v = u->dll;
+			break;
+		}
+		c = input_take();
+		v = c < 0 ? 0 : (uint8_t)c;
+		break;
+	case UART_IER: v = (u->lcr & LCR_DLAB) ? u->dlm : u->ier; break;
+	case UART_IIR_FCR: v = IIR_NO_INT; break;
+	case UART_LCR: v = u->lcr; break;
+	case UART_MCR: v = u->mcr; break;
+	case UART_LSR: v = LSR_THRE | LSR_TEMT | (input_ready() ? LSR_DR : 0); break;
+	case UART_MSR: v = MSR_CTS | MSR_DSR | MSR_DCD; break;
+	case UART_SCR: v = u->scr; break;
 	}
-	return 0xff;
+	pthread_mutex_unlock(&u->lock);
+	return v;
 }

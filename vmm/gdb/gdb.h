@@ -1,0 +1,166 @@
+/*
+ * gdb.h - the debugger's side of the VMM: it implements the target that
+ * the GDB remote protocol (gdbstub/) drives, on KVM vCPUs. Split by role:
+ *
+ *   setup.c      --gdb: listen, start the server thread, wire the target
+ *   stop.c       the all-stop protocol: stopping, parking and resuming
+ *                vCPUs, stop events for the server; all of its locking
+ *   debug_x86.c  x86 debug mechanics: breakpoint and watchpoint table,
+ *                DR7, single-step-and-compare, decoding debug exits
+ *   regs.c       pure conversion between KVM's registers and gdb's
+ *   target.c     the state callbacks: registers, memory, breakpoints,
+ *                thread names, monitor
+ *   monitor.c    the `monitor` commands
+ *
+ * All-stop: when one vCPU stops (breakpoint, step, Ctrl-C) every vCPU is
+ * kicked out of KVM_RUN and parks on its own thread, after taking a
+ * snapshot of its registers. gdb reads and changes that snapshot while the
+ * guest is stopped; the vCPU writes back what changed and arms its debug
+ * state when it is resumed. So every vCPU ioctl happens on the vCPU's own
+ * thread, and the server thread never waits for KVM.
+ */
+#ifndef VMM_GDB_H
+#define VMM_GDB_H
+
+#include <stdbool.h>
+
+#include "gdbstub.h"
+#include "probe.h"
+#include "vmm.h"
+
+/* ---- for main() and the run loop ----------------------------------------- */
+
+/* Serve gdb for guest vm on spec ("PORT" or "HOST:PORT"): listen, print
+ * "gdb: listening on HOST:PORT" on stderr, and start the server thread.
+ * The guest's vCPUs then wait for gdb before their first instruction.
+ * Returns 0, STATUS_USAGE (cannot listen on spec) or -1 (the host ran out
+ * of something), with err; nothing is left behind. */
+int gdb_start(struct vm *vm, const char *spec, char *err);
+/* Stop the server thread and free the debugger's state (at exit, after
+ * the vCPU threads were joined). */
+void gdb_stop(struct vm *vm);
+
+/* Before each KVM_RUN of a guest under gdb: park while gdb has the guest
+ * stopped, then arm breakpoints and single-step. Returns false when the
+ * vCPU must leave its run loop. */
+bool gdb_vcpu_before_run(struct vcpu *cpu);
+/* KVM_EXIT_DEBUG. Returns true to keep running. */
+bool gdb_vcpu_debug_exit(struct vcpu *cpu);
+/* After a port I/O exit: a single-step in progress ends with that
+ * instruction; report it now (the instruction is completed first). */
+void gdb_vcpu_after_io(struct vcpu *cpu);
+/* A device wait of this vCPU gave up because gdb wants the guest stopped:
+ * complete the I/O instruction, park until gdb resumes, then return so
+ * that the wait goes on. */
+void gdb_vcpu_park_in_io(struct vcpu *cpu);
+/* The vCPU left its run loop for good: keep its registers readable. */
+void gdb_vcpu_finished(struct vcpu *cpu);
+/* The guest is ending: report it to gdb (W packet) if attached. */
+void gdb_vm_ended(struct vm *vm);
+
+/* ---- between the files of vmm/gdb/ -------------------------------------------- */
+
+#define GDB_SIGINT 2
+#define GDB_SIGTRAP 5
+#define MAX_BREAKPOINTS 256
+#define MAX_WATCH_LEN 64      /* emulated watchpoints: bytes compared */
+
+struct breakpoint {
+	enum gdb_bp_type type;
+	uint64_t addr, len;
+};
+
+/* The debugger's state of one guest. */
+struct gdb_vm {
+	struct vm *vm;
+	struct gdb_target target;
+	const struct host_caps *caps;
+	int listen_fd, stop_fd, quit_fd;
+	pthread_t server;
+	bool server_started;
+
+	/* The stop protocol (stop.c), under lock: */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool attached;         /* a gdb client is connected */
+	bool stopping;         /* all-stop: vCPUs must park */
+	int parked;            /* vCPUs parked now */
+	bool stop_pending;     /* `stop` waits to be taken by the server */
+	bool stop_posted;      /* ... and stop_fd was signalled for it */
+	struct gdb_stop stop;
+
+	/* Breakpoints and watchpoints (debug_x86.c). Changed by gdb only
+	 * while every vCPU is stopped; read by vCPUs under lock. */
+	struct breakpoint bp[MAX_BREAKPOINTS];
+	int nbp;
+	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
+};
+
+/* The debugger's state of one vCPU. */
+struct gdb_vcpu {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	bool have_state;        /* the snapshot is current (taken at park) */
+	bool regs_dirty, sregs_dirty, fpu_dirty;
+	enum gdb_action action;
+	/* How the vCPU runs until its next stop (debug_x86.c): */
+	bool emulate;           /* single-step-and-compare for bps/watchpoints */
+	bool stepping_over;     /* stepping off a hardware breakpoint at PC */
+	unsigned armed_generation;
+	bool armed;             /* debug state set for bp_generation */
+	struct kvm_guest_debug dbg; /* what KVM was last told */
+	bool dbg_set;
+	/* Emulated watchpoints: the watched bytes as this vCPU last saw them. */
+	uint8_t watch_old[MAX_BREAKPOINTS][MAX_WATCH_LEN];
+};
+
+/* stop.c: ask every vCPU to stop, `stop` says why (NULL: no event);
+ * the first reason wins. Caller holds g->lock. */
+void gdb_request_stop(struct gdb_vm *g, const struct gdb_stop *stop);
+/* stop.c: the run-control callbacks of the target (resume, interrupt,
+ * attach, detach, kill, take_stop). */
+void gdb_stop_callbacks(struct gdb_target *t);
+/* target.c: the state callbacks of the target (registers, memory,
+ * breakpoints, thread_info, monitor). */
+void gdb_state_callbacks(struct gdb_target *t);
+
+/* debug_x86.c, all with g->lock held, on the vCPU's thread: */
+/* Read the registers arm_debug looks at (PC, mode) into the snapshot. */
+void gdb_read_pc_state(struct vcpu *cpu);
+/* Take the snapshot of everything gdb can see; write back what changed. */
+void gdb_snapshot(struct vcpu *cpu);
+void gdb_write_back(struct vcpu *cpu);
+/* Decide how cpu runs until its next stop and program KVM for it. */
+void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu);
+/* The index of our execute breakpoint at linear address pc, or -1. */
+int gdb_exec_bp_at(const struct gdb_vm *g, uint64_t pc);
+/* Is the instruction at the snapshot's PC a `hlt`? */
+bool gdb_at_hlt(struct vcpu *cpu);
+/* What KVM_EXIT_DEBUG (in cpu->run) means for gdb. */
+enum gdb_debug_verdict {
+	GDB_DEBUG_STOP,     /* report *stop to gdb */
+	GDB_DEBUG_GO_ON,    /* ours, nothing to report: keep running */
+	GDB_DEBUG_GUEST,    /* not ours: the guest's own #DB/#BP, reinjected */
+};
+enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
+					     struct gdb_stop *stop);
+/* Insert or remove a breakpoint/watchpoint (target callback's work).
+ * Returns 0 or -1 (not supported, table full, not found). */
+int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t addr,
+		  uint64_t len);
+
+/* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */
+void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,
+		       const struct kvm_fpu *fpu, struct gdb_regs *out);
+/* From gdb's registers into r, s and fpu, except the segment selectors
+ * (the caller loads those, see target.c); the PC is linear. */
+void gdb_regs_to_kvm(const struct gdb_regs *in, struct kvm_regs *r, struct kvm_sregs *s,
+		     struct kvm_fpu *fpu);
+
+/* monitor.c: a `monitor` command on the stopped state of one vCPU. Writes
+ * text into out; returns 0, or -1 for an unknown command. */
+int gdb_monitor(struct vm *vm, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+		const char *cmd, char *out, size_t len);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * options.h - the kvm-vmm command line: what it holds and how it is parsed
+ * (options.c). Pure logic, no KVM: the tests call vmm_parse_args() directly.
+ */
+#ifndef VMM_OPTIONS_H
+#define VMM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "x86/x86.h"
+
+struct vmm_options {
+	enum cpu_mode mode;
+	bool mode_given;      /* --mode was on the command line */
+	uint64_t mem_size;    /* --mem, bytes */
+	int smp;              /* --smp: vCPUs of the (single) guest */
+	const char *gdb;      /* --gdb [HOST:]PORT, or NULL */
+	bool stats, trace;
+	double timeout;       /* --timeout seconds, 0 = none */
+	bool check_host;
+	bool irqchip;         /* --irqchip: in-kernel PIC and PIT, PS/2 keyboard */
+	uint64_t load_addr;   /* --load-addr for flat binaries */
+	uint64_t entry;       /* --entry for flat binaries */
+	bool entry_given;
+	char **guests;        /* GUEST files (points into argv) */
+	int nguests;
+};
+
+enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
+
+/* Parse argv into *o (defaults first). On PARSE_ERROR err holds the reason. */
+enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
+/* Parse a size such as "16M", "64K", "1G" or "4096" into bytes; -1 if bad. */
+int parse_size(const char *s, uint64_t *out);
+/* The --help text. */
+const char *vmm_usage(void);
+
+#endif
