@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "support.h"
+#include "harness.h"
 
 #define REAL "tests/guests/gdb_real.elf"
 #define LONG "tests/guests/gdb_long.elf"

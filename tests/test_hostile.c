@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define G(name) "tests/guests/hostile_" name ".elf"
 #define HELLO "lessons/01-hello/hello.elf"
@@ -42,11 +42,6 @@
 
 /* hostile_hcptr.asm */
 #define HCPTR_DONE 100
-
-static void assert_has(const char *text, const char *needle)
-{
-	cr_assert(strstr(text, needle), "expected '%s' in:\n%s", needle, text);
-}
 
 /* The first line of stderr is the one-line reason DESIGN §2 promises. */
 static void assert_fault(const struct run_result *r, const char *reason)

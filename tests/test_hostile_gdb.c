@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define SPIN "tests/guests/spin.elf"
 #define SPIN_PC "$1 = 1"        /* $pc == spin: its `jmp spin` */

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define VALGRIND_ERROR 99 /* --error-exitcode: never a guest's status here */
 #define VALGRIND_S 300.0

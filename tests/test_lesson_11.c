@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "support.h"
+#include "harness.h"
 
 #define LESSON_DIR "lessons/11-interrupts"
 #define GUEST LESSON_DIR "/interrupts.elf"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define TIMEOUT_S 30.0
 
@@ -28,7 +28,7 @@
 
 /* Run dir/elf with stdin `input`, check the status and that stdout equals
  * dir/expected; returns the result for further checks (caller frees). */
-static struct run_result run_lesson(const char *dir, const char *elf, const char *expected,
+static struct run_result run_lesson_file(const char *dir, const char *elf, const char *expected,
 				    const char *input, int status)
 {
 	char guest[256], exp_path[256];
@@ -51,7 +51,7 @@ static struct run_result run_lesson(const char *dir, const char *elf, const char
 
 static void check_lesson(const char *dir, const char *elf, int status)
 {
-	struct run_result r = run_lesson(dir, elf, EXPECTED, NULL, status);
+	struct run_result r = run_lesson_file(dir, elf, EXPECTED, NULL, status);
 
 	run_free(&r);
 }
@@ -74,7 +74,7 @@ Test(lessons, fibonacci)
 /* F(0)..F(30) computed here, one per line, last 832040. */
 Test(lessons, fibonacci_values)
 {
-	struct run_result r = run_lesson(FIB_DIR, "fibonacci.elf", EXPECTED, NULL, 0);
+	struct run_result r = run_lesson_file(FIB_DIR, "fibonacci.elf", EXPECTED, NULL, 0);
 	char want[1024] = "";
 	unsigned a = 0, b = 1;
 
@@ -98,7 +98,7 @@ Test(lessons, multiplication)
 /* The tables 2..9, each "AxB=P" computed here. */
 Test(lessons, multiplication_values)
 {
-	struct run_result r = run_lesson(MULT_DIR, "multiplication.elf", EXPECTED, NULL, 0);
+	struct run_result r = run_lesson_file(MULT_DIR, "multiplication.elf", EXPECTED, NULL, 0);
 	char want[2048] = "";
 
 	for (int a = 2; a <= 9; a++)
@@ -120,7 +120,7 @@ Test(lessons, matrix)
 
 Test(lessons, matrix_all_64_elements)
 {
-	struct run_result r = run_lesson(MATRIX_DIR, "matrix.elf", EXPECTED, NULL, 0);
+	struct run_result r = run_lesson_file(MATRIX_DIR, "matrix.elf", EXPECTED, NULL, 0);
 	int a[MAT_N][MAT_N], b[MAT_N][MAT_N];
 	const char *p = r.out;
 
@@ -158,7 +158,7 @@ Test(lessons, string)
 /* Count the letters of the very file the guest embeds (incbin). */
 Test(lessons, string_counts_match_text)
 {
-	struct run_result r = run_lesson(STRING_DIR, "string.elf", EXPECTED, NULL, 0);
+	struct run_result r = run_lesson_file(STRING_DIR, "string.elf", EXPECTED, NULL, 0);
 	size_t len;
 	char *text = slurp(STRING_DIR "/text.txt", &len);
 	int want[LETTERS] = { 0 }, total = 0, got_total, got_bytes;
@@ -200,7 +200,7 @@ Test(lessons, hypercalls_with_input)
 	struct run_result r;
 
 	cr_assert(input, "cannot read input.txt");
-	r = run_lesson(HC_DIR, "hypercalls.elf", EXPECTED, input, HC_EXIT_CODE);
+	r = run_lesson_file(HC_DIR, "hypercalls.elf", EXPECTED, input, HC_EXIT_CODE);
 	/* The echo: each input line upper-cased, then the byte count. */
 	cr_expect(strstr(r.out, "\nHELLO FROM STDIN!\nEVERY BYTE IS ONE GETCHAR EXIT.\n"
 				"end of input after 50 bytes\n"), "%s", r.out);
@@ -210,7 +210,7 @@ Test(lessons, hypercalls_with_input)
 
 Test(lessons, hypercalls_empty_input)
 {
-	struct run_result r = run_lesson(HC_DIR, "hypercalls.elf", "expected-output-no-input.txt",
+	struct run_result r = run_lesson_file(HC_DIR, "hypercalls.elf", "expected-output-no-input.txt",
 					 NULL, HC_EXIT_CODE);
 
 	cr_expect(strstr(r.out, "end of input after 0 bytes\n"), "%s", r.out);

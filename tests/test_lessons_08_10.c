@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "harness.h"
 
 
 #define PM_DIR "lessons/08-protected-mode"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support.h"
+#include "harness.h"
 
 
 #define USER_DIR "lessons/12-user-mode"

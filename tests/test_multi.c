@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define TIMEOUT_S 30.0
 #define MAX_GUESTS 4
