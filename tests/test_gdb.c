@@ -286,60 +286,6 @@ Test(gdb, stepi_over_an_out_stops_at_the_next_instruction, .timeout = 120)
 	run_free(&v);
 }
 
-#define LESSON11 "lessons/11-interrupts/interrupts.elf"
-
-Test(gdb, breakpoint_on_hlt_with_interrupts, .timeout = 120)
-{
-	struct child vmm;
-	struct run_result g, v;
-	int port = child_start_gdb(&vmm, "--irqchip", LESSON11, NULL);
-	int hits = 0;
-
-	cr_assert_gt(port, 0);
-	cr_assert_gt(write(vmm.in_fd, "hi\n", 3), 0);
-	/* Stop on the hlt of wait_ticks three times: each continue must wait
-	 * for an interrupt, not end the guest; a stepi over it completes it. */
-	run_gdb(&g, port, LESSON11, "break wait_ticks", "continue", "continue", "continue",
-		"stepi", "p $pc == wait_ticks + 1", "delete", "break timer_handler", "continue",
-		"watch *(int *)&ticks", "continue", "delete", "continue", NULL);
-	for (const char *p = g.out; (p = strstr(p, "Breakpoint 1, wait_ticks")); p++)
-		hits++;
-	cr_assert_eq(hits, 3, "each continue must stop at the hlt again:\n%s", g.out);
-	assert_has(g.out, "$1 = 1");
-	assert_has(g.out, "New value = ");
-	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 0, "%s", v.err);
-	assert_has(v.out, "counted 10 timer ticks\nkeys: hi\n");
-	run_free(&g);
-	run_free(&v);
-}
-
-Test(gdb, smp_threads_stay_readable_after_hlt, .timeout = 120)
-{
-	struct child vmm;
-	struct run_result g, v;
-	int port = child_start_gdb(&vmm, "--smp", "4", "lessons/13-smp/smp.elf", NULL);
-	const char *p;
-	int halted = 0;
-
-	cr_assert_gt(port, 0);
-	/* The last CPU to finish stops at last_cpu; the other three have
-	 * parked with hlt, and gdb must still see their registers. */
-	run_gdb(&g, port, "lessons/13-smp/smp.elf", "break last_cpu", "continue", "info threads",
-		"thread 1", "p $rdi", "monitor info sregs", "kill", NULL);
-	for (p = g.out; (p = strstr(p, ", halted)")) != NULL; p++)
-		halted++;
-	cr_assert_eq(halted, 3, "%s", g.out);
-	assert_has(g.out, "last_cpu ()");
-	assert_has(g.out, "$1 = 0");                  /* vCPU 0 is thread 1 */
-	assert_has(g.err, "long mode (64-bit), 4-level paging");
-	cr_assert_null(strstr(g.out, "Could not read registers"), "%s", g.out);
-	finish_vmm(&vmm, &v);
-	run_free(&g);
-	run_free(&v);
-}
-
 Test(gdb, writing_a_selector_recomputes_its_base, .timeout = 120)
 {
 	struct child vmm;
