@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define HELLO "lessons/01-hello/hello.elf"
 

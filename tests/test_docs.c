@@ -66,10 +66,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define CMD_TIMEOUT_S     120 /* one documented command */
-#define GDB_TIMEOUT_S     300 /* one replayed session (watchpoints single-step) */
+#define REPLAY_TIMEOUT_S  300 /* one replayed session (watchpoints single-step) */
 #define VMM_END_TIMEOUT_S 30  /* kvm-vmm after gdb has gone */
 #define MAX_EXPECT        200 /* expected-output lines of one command */
 #define MAX_GDB           200 /* gdb commands or stop lines of one session */
@@ -874,12 +874,12 @@ static void replay_session(const struct session *s)
 		gdb_argv[argc++] = (char *)s->cmd[i];
 	}
 	gdb_argv[argc] = NULL;
-	cr_assert_eq(run_argv(&g, gdb_argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
+	cr_assert_eq(run_argv(&g, gdb_argv, NULL, REPLAY_TIMEOUT_S), 0, "cannot start gdb");
 	child_wait(&vmm, VMM_END_TIMEOUT_S, &v);
 
 	/* gdb: in time, no errors, stopped where the transcript says. */
 	cr_expect_not(g.timed_out, "%s:%d: gdb did not end within %d s:\n%s%s", s->doc,
-		      s->lineno, GDB_TIMEOUT_S, g.out, g.err);
+		      s->lineno, REPLAY_TIMEOUT_S, g.out, g.err);
 	check_gdb_errors(s, g.out, &g);
 	check_gdb_errors(s, g.err, &g);
 	copy = strdup(g.out);

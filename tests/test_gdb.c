@@ -2,8 +2,10 @@
  * test_gdb.c - the GDB stub driven by the real gdb in batch mode, on real
  * KVM: breakpoints on labels, registers, stepi, watchpoints, changing
  * registers and memory, Ctrl-C, detach and reconnect, kill, monitor
- * commands, in real mode (i386 layout) and long mode (x86-64 layout); and
- * hostile bytes on the socket that must leave the guest unharmed.
+ * commands, in real mode (i386 layout) and long mode (x86-64 layout), on
+ * the small guests of tests/guests/; and hostile bytes on the socket that
+ * must leave the guest unharmed. Every session ends with kvm-vmm's exit
+ * status checked. (gdb on the lesson guests: test_lesson_gdb.c.)
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -16,11 +18,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "support.h"
+#include "harness.h"
 
 #define REAL "tests/guests/gdb_real.elf"
 #define LONG "tests/guests/gdb_long.elf"
 #define SPIN "tests/guests/spin.elf"
+#define SPIN_OUT "spinning\n"
+#define GUEST_STATUS 5     /* gdb_real.asm, gdb_long.asm: exit with counter = 5 */
+#define STATUS_KILLED 137  /* kvm-vmm ended by gdb's kill */
+#define VMM_END_S 30.0
 
 /* Start kvm-vmm --gdb 0 GUEST; returns the port. */
 static int start_vmm(struct child *vmm, const char *guest)
@@ -39,11 +45,15 @@ static int start_vmm(struct child *vmm, const char *guest)
 		cr_assert_null(strstr((r)->err, "warning"), "%s", (r)->err);     \
 	} while (0)
 
-/* The VMM's end: its status and output. */
-static void finish_vmm(struct child *vmm, struct run_result *r)
+/* The VMM's end: it ends in time with `status` (the guest's exit code, or
+ * STATUS_KILLED after gdb's kill) and no crash report; its output in r. */
+static void finish_vmm(struct child *vmm, int status, struct run_result *r)
 {
-	child_wait(vmm, 30, r);
+	child_wait(vmm, VMM_END_S, r);
 	cr_assert_not(r->timed_out, "kvm-vmm did not end: %s", r->err);
+	assert_no_crash_report(r->err, "kvm-vmm");
+	cr_assert_eq(r->status, status, "kvm-vmm status %d, not %d: %s", r->status, status,
+		     r->err);
 }
 
 Test(gdb, real_mode_break_registers_memory_and_exit, .timeout = 120)
@@ -55,12 +65,11 @@ Test(gdb, real_mode_break_registers_memory_and_exit, .timeout = 120)
 	run_gdb(&g, port, REAL, "break done", "continue", "p/x $ecx", "x/1dw &counter",
 		"info registers eip", "continue", NULL);
 	assert_has(g.out, "Breakpoint 1, done ()");
-	assert_has(g.out, "$1 = 0x0");
+	assert_has(g.out, "$1 = 0x0\n");
 	assert_has(g.out, ":\t5\n");              /* x/1dw &counter */
 	assert_has(g.out, "<done>");               /* eip is linear, at the label */
 	assert_has(g.out, "exited with code 05");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 5);
+	finish_vmm(&vmm, GUEST_STATUS, &v);
 	cr_assert_str_eq(v.out, "5\n");
 	run_free(&g);
 	run_free(&v);
@@ -76,11 +85,10 @@ Test(gdb, real_mode_stepi_and_16_bit_disassembly, .timeout = 120)
 	 * whose `dec ecx` is 66 49 — "dec %ecx" only when decoded as 16-bit. */
 	run_gdb(&g, port, REAL, "set architecture i8086", "stepi", "stepi",
 		"p $pc == after_write", "x/i $pc", "p/x $ecx", "kill", NULL);
-	assert_has(g.out, "$1 = 1");
+	assert_has(g.out, "$1 = 1\n");
 	assert_has(g.out, "dec    %ecx");
-	assert_has(g.out, "$2 = 0x5");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 137, "kill ends the VMM: %s", v.err);
+	assert_has(g.out, "$2 = 0x5\n");
+	finish_vmm(&vmm, STATUS_KILLED, &v);
 	assert_has(v.err, "killed by gdb");
 	run_free(&g);
 	run_free(&v);
@@ -96,10 +104,9 @@ Test(gdb, watchpoint_reports_the_writing_instruction, .timeout = 120)
 		"continue", "delete", "continue", NULL);
 	assert_has(g.out, "Old value = 0");
 	assert_has(g.out, "New value = 1");
-	assert_has(g.out, "$1 = 1");               /* stopped right after the inc */
+	assert_has(g.out, "$1 = 1\n");               /* stopped right after the inc */
 	assert_has(g.out, "New value = 2");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 5);
+	finish_vmm(&vmm, GUEST_STATUS, &v);
 	run_free(&g);
 	run_free(&v);
 }
@@ -113,8 +120,7 @@ Test(gdb, changing_registers_and_memory_changes_the_guest, .timeout = 120)
 	run_gdb(&g, port, REAL, "break after_write", "continue", "set $ecx = 1",
 		"set var *(int *)&counter = 40", "delete", "continue", NULL);
 	assert_has(g.out, "exited with code 050"); /* octal: 40 */
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 40);
+	finish_vmm(&vmm, 40, &v);
 	cr_assert_str_eq(v.out, "40\n");
 	run_free(&g);
 	run_free(&v);
@@ -130,16 +136,15 @@ Test(gdb, long_mode_x86_64_layout, .timeout = 120)
 		"continue", "p/x $rcx", "p $pc == done", "x/1dw &counter", "monitor info sregs",
 		"continue", NULL);
 	assert_has(g.out, "i386:x86-64");
-	assert_has(g.out, "$1 = 0x5");
-	assert_has(g.out, "$2 = 0x0");
-	assert_has(g.out, "$3 = 1");
+	assert_has(g.out, "$1 = 0x5\n");
+	assert_has(g.out, "$2 = 0x0\n");
+	assert_has(g.out, "$3 = 1\n");
 	assert_has(g.out, ":\t5\n");
 	/* gdb prints the stub's console output (monitor) on stderr */
 	assert_has(g.err, "long mode (64-bit), 4-level paging");
 	assert_has(g.err, "efer 0000000000000500 [LME LMA]");
 	assert_has(g.out, "exited with code 05");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 5);
+	finish_vmm(&vmm, GUEST_STATUS, &v);
 	run_free(&g);
 	run_free(&v);
 }
@@ -161,7 +166,7 @@ Test(gdb, monitor_commands, .timeout = 120)
 	assert_has(g.err, "vCPU 0:");
 	assert_has(g.err, "DEBUG");
 	assert_has(g.err, "unknown monitor command 'bogus'");
-	finish_vmm(&vmm, &v);
+	finish_vmm(&vmm, STATUS_KILLED, &v);
 	run_free(&g);
 	run_free(&v);
 }
@@ -179,12 +184,12 @@ Test(gdb, ctrl_c_interrupts_an_infinite_loop, .timeout = 120)
 	cr_assert_eq(child_start(&gdb, args), 0);
 	usleep(1500 * 1000);   /* let the guest spin */
 	kill(gdb.pid, SIGINT); /* what Ctrl-C in gdb's terminal does */
-	child_wait(&gdb, 60, &g);
+	child_wait(&gdb, GDB_TIMEOUT_S, &g);
+	cr_assert_not(g.timed_out, "gdb did not stop the guest:\n%s\n%s", g.out, g.err);
 	assert_has(g.out, "Program received signal SIGINT");
-	assert_has(g.out, "$1 = 1");   /* $pc == spin */
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 137);
-	cr_assert_str_eq(v.out, "spinning\n");
+	assert_has(g.out, "$1 = 1\n");   /* $pc == spin */
+	finish_vmm(&vmm, STATUS_KILLED, &v);
+	cr_assert_str_eq(v.out, SPIN_OUT);
 	run_free(&g);
 	run_free(&v);
 }
@@ -199,13 +204,13 @@ Test(gdb, detach_then_reconnect, .timeout = 120)
 	assert_has(g.out, "[Inferior 1 (Remote target) detached]");
 	run_free(&g);
 	/* The guest runs on (it prints, then spins); a new gdb stops it. */
-	cr_assert(child_wait_stderr(&vmm, "gdb: listening", 1));
-	usleep(300 * 1000);
+	cr_assert(child_wait_stdout(&vmm, SPIN_OUT, VMM_END_S),
+		  "the guest did not run on after the detach: '%s'", vmm.out_buf);
+	usleep(300 * 1000);    /* from its print into its loop */
 	run_gdb(&g, port, SPIN, "p $pc == spin", "kill", NULL);
-	assert_has(g.out, "$1 = 1");   /* $pc == spin */
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 137);
-	cr_assert_str_eq(v.out, "spinning\n");
+	assert_has(g.out, "$1 = 1\n");   /* $pc == spin */
+	finish_vmm(&vmm, STATUS_KILLED, &v);
+	cr_assert_str_eq(v.out, SPIN_OUT);
 	run_free(&g);
 	run_free(&v);
 }
@@ -250,10 +255,9 @@ Test(gdb, hostile_bytes_then_a_real_gdb, .timeout = 120)
 	free(packet);
 	/* The stub still serves a real gdb, and the guest is where it should be. */
 	run_gdb(&g, port, SPIN, "p $pc == spin", "kill", NULL);
-	assert_has(g.out, "$1 = 1");   /* $pc == spin */
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 137, "%s", v.err);
-	cr_assert_str_eq(v.out, "spinning\n");
+	assert_has(g.out, "$1 = 1\n");   /* $pc == spin */
+	finish_vmm(&vmm, STATUS_KILLED, &v);
+	cr_assert_str_eq(v.out, SPIN_OUT);
 	run_free(&g);
 	run_free(&v);
 }
@@ -265,8 +269,7 @@ Test(gdb, disconnect_mid_packet_lets_the_guest_finish, .timeout = 120)
 	int port = start_vmm(&vmm, REAL);
 
 	send_and_close(port, "$qSupported:multipro", 20);
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 5, "%s", v.err);
+	finish_vmm(&vmm, GUEST_STATUS, &v);
 	cr_assert_str_eq(v.out, "5\n");
 	run_free(&v);
 }
@@ -279,63 +282,9 @@ Test(gdb, stepi_over_an_out_stops_at_the_next_instruction, .timeout = 120)
 
 	run_gdb(&g, port, REAL, "break out_newline", "continue", "stepi",
 		"p $pc == after_out", "p/x $al", "kill", NULL);
-	assert_has(g.out, "$1 = 1");
-	assert_has(g.out, "$2 = 0xa");   /* and not the instruction after */
-	finish_vmm(&vmm, &v);
-	run_free(&g);
-	run_free(&v);
-}
-
-#define LESSON11 "lessons/11-interrupts/interrupts.elf"
-
-Test(gdb, breakpoint_on_hlt_with_interrupts, .timeout = 120)
-{
-	struct child vmm;
-	struct run_result g, v;
-	int port = child_start_gdb(&vmm, "--irqchip", LESSON11, NULL);
-	int hits = 0;
-
-	cr_assert_gt(port, 0);
-	cr_assert_gt(write(vmm.in_fd, "hi\n", 3), 0);
-	/* Stop on the hlt of wait_ticks three times: each continue must wait
-	 * for an interrupt, not end the guest; a stepi over it completes it. */
-	run_gdb(&g, port, LESSON11, "break wait_ticks", "continue", "continue", "continue",
-		"stepi", "p $pc == wait_ticks + 1", "delete", "break timer_handler", "continue",
-		"watch *(int *)&ticks", "continue", "delete", "continue", NULL);
-	for (const char *p = g.out; (p = strstr(p, "Breakpoint 1, wait_ticks")); p++)
-		hits++;
-	cr_assert_eq(hits, 3, "each continue must stop at the hlt again:\n%s", g.out);
-	assert_has(g.out, "$1 = 1");
-	assert_has(g.out, "New value = ");
-	assert_has(g.out, "exited normally");
-	finish_vmm(&vmm, &v);
-	cr_assert_eq(v.status, 0, "%s", v.err);
-	assert_has(v.out, "counted 10 timer ticks\nkeys: hi\n");
-	run_free(&g);
-	run_free(&v);
-}
-
-Test(gdb, smp_threads_stay_readable_after_hlt, .timeout = 120)
-{
-	struct child vmm;
-	struct run_result g, v;
-	int port = child_start_gdb(&vmm, "--smp", "4", "lessons/13-smp/smp.elf", NULL);
-	const char *p;
-	int halted = 0;
-
-	cr_assert_gt(port, 0);
-	/* The last CPU to finish stops at last_cpu; the other three have
-	 * parked with hlt, and gdb must still see their registers. */
-	run_gdb(&g, port, "lessons/13-smp/smp.elf", "break last_cpu", "continue", "info threads",
-		"thread 1", "p $rdi", "monitor info sregs", "kill", NULL);
-	for (p = g.out; (p = strstr(p, ", halted)")) != NULL; p++)
-		halted++;
-	cr_assert_eq(halted, 3, "%s", g.out);
-	assert_has(g.out, "last_cpu ()");
-	assert_has(g.out, "$1 = 0");                  /* vCPU 0 is thread 1 */
-	assert_has(g.err, "long mode (64-bit), 4-level paging");
-	cr_assert_null(strstr(g.out, "Could not read registers"), "%s", g.out);
-	finish_vmm(&vmm, &v);
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "$2 = 0xa\n");   /* and not the instruction after */
+	finish_vmm(&vmm, STATUS_KILLED, &v);
 	run_free(&g);
 	run_free(&v);
 }
@@ -348,9 +297,9 @@ Test(gdb, writing_a_selector_recomputes_its_base, .timeout = 120)
 
 	/* Real mode: base = selector * 16, as a `mov ds, ax` would load it. */
 	run_gdb(&g, port, REAL, "set $ds = 0x100", "p/x $ds", "monitor info sregs", "kill", NULL);
-	assert_has(g.out, "$1 = 0x100");
+	assert_has(g.out, "$1 = 0x100\n");
 	assert_has(g.err, "ds  0100  base 0000000000001000  limit 0000ffff");
-	finish_vmm(&vmm, &v);
+	finish_vmm(&vmm, STATUS_KILLED, &v);
 	run_free(&g);
 	run_free(&v);
 }
@@ -365,7 +314,7 @@ Test(gdb, long_mode_selector_comes_from_the_gdt, .timeout = 120)
 	 * kvm-vmm's flat 32-bit code segment, see vmm/layout.h). */
 	run_gdb(&g, port, LONG, "set $es = 0x8", "monitor info sregs", "kill", NULL);
 	assert_has(g.err, "es  0008  base 0000000000000000  limit ffffffff  type b  dpl 0  32-bit code");
-	finish_vmm(&vmm, &v);
+	finish_vmm(&vmm, STATUS_KILLED, &v);
 	run_free(&g);
 	run_free(&v);
 }

@@ -4,6 +4,7 @@
  * decoding, oversize packets, Ctrl-C, session end, and a fuzz run.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,15 +294,100 @@ static char random_byte(uint32_t *state)
 	return interesting[(r >> 8) % (sizeof(interesting) - 1)];
 }
 
+/* The stub's output `out` (len bytes) is nothing but acks ('+', '-') and
+ * whole packets "$payload#cs" with the right checksum; returns how many
+ * packets had a payload (an empty one is the reply to what the stub does
+ * not know). */
+static int count_well_formed_replies(const char *out, size_t len)
+{
+	size_t i = 0;
+	int replies = 0;
+
+	while (i < len) {
+		const char *hash;
+		unsigned sum = 0, want;
+
+		if (out[i] == '+' || out[i] == '-') {
+			i++;
+			continue;
+		}
+		cr_assert_eq(out[i], '$', "the stub wrote '%.*s' outside a packet",
+			     (int)(len - i), out + i);
+		hash = memchr(out + i, '#', len - i);
+		cr_assert(hash && (size_t)(hash - out) + 3 <= len,
+			  "a packet without its checksum: '%.*s'", (int)(len - i), out + i);
+		for (const char *p = out + i + 1; p < hash; p++)
+			sum += (unsigned char)*p;
+		cr_assert_eq(sscanf(hash + 1, "%2x", &want), 1, "checksum '%.2s'", hash + 1);
+		cr_assert_eq(sum & 0xff, want, "wrong checksum on '%.*s'",
+			     (int)(hash + 3 - (out + i)), out + i);
+		replies += hash > out + i + 1;
+		i = (size_t)(hash - out) + 3;
+	}
+	return replies;
+}
+
+/* The reply to the last packet: its payload must be `payload`, with or
+ * without the ack before it (the fuzz may have turned acks off). */
+static void expect_reply_maybe_acked(struct fake *fk, const char *payload)
+{
+	char want[64];
+	const char *out = gdbfake_output(fk);
+
+	rsp_frame(payload, strlen(payload), want, sizeof(want));
+	if (*out == '+')
+		out++;
+	cr_assert_str_eq(out, want);
+	gdbfake_clear(fk);
+}
+
+#define FUZZ_ROUNDS 2000
+#define FUZZ_FRAME_ONE_IN 8      /* how often a well-framed packet comes next */
+#define FUZZ_FRAME_MAX 48        /* its longest payload */
+#define FUZZ_MIN_REPLIES 1000    /* non-empty replies the input provokes: 2659 */
+#define CANARY_ADDR "100"
+#define CANARY_HEX "deadbeef"
+#define CANARY_ADDR_N 0x100
+
+/* A packet of the same biased random bytes with its right checksum (the
+ * bytes may still break its frame: a '$', a '#', a '}' at the end). */
+static size_t random_frame(uint32_t *state, char *buf, size_t size)
+{
+	size_t len = next_random(state) % FUZZ_FRAME_MAX, n = 0;
+	uint8_t sum = 0;
+
+	if (len + 5 > size) /* "$", the payload, "#cs" and the NUL snprintf writes */
+		return 0;
+	buf[n++] = '$';
+	for (size_t i = 0; i < len; i++) {
+		buf[n] = random_byte(state);
+		sum = (uint8_t)(sum + (uint8_t)buf[n++]);
+	}
+	snprintf(buf + n, 4, "#%02x", sum);
+	return n + 3;
+}
+
+/* Random bytes, biased toward the framing characters and packet letters,
+ * with well-framed random packets among them, fed in random chunks: every
+ * byte the stub writes back is an ack or a well-formed packet, the input
+ * reaches the dispatcher, and afterwards the same connection, in whatever
+ * state the fuzz left it, writes and reads memory exactly. (A crash or a
+ * sanitizer report ends the test process: Criterion reports a failure.) */
 Test(gdbstub_rsp, fuzz_never_crashes)
 {
 	uint32_t state = 12345;
 	char buf[512];
+	int replies = 0;
 
-	for (int round = 0; round < 2000; round++) {
-		size_t n = next_random(&state) % sizeof(buf);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = random_byte(&state);
+	for (int round = 0; round < FUZZ_ROUNDS; round++) {
+		size_t want = next_random(&state) % sizeof(buf), n = 0;
+
+		while (n < want) {
+			if (next_random(&state) % FUZZ_FRAME_ONE_IN == 0)
+				n += random_frame(&state, buf + n, sizeof(buf) - n);
+			else
+				buf[n++] = random_byte(&state);
+		}
 		if (!gdb_conn_feed(conn, buf, n)) {
 			/* Random D or k with a valid checksum: start over. */
 			gdb_conn_free(conn);
@@ -311,13 +397,24 @@ Test(gdbstub_rsp, fuzz_never_crashes)
 			struct gdb_stop stop = { GDB_STOP_SIGNAL, 0, 5, GDB_REASON_NONE, 0, 0 };
 			gdb_conn_stopped(conn, &stop);
 		}
+		replies += count_well_formed_replies(f.out, f.out_len);
 		gdbfake_clear(&f);
 	}
-	/* Still working afterwards. */
-	gdb_conn_free(conn);
-	conn = gdbfake_connect(&f);
-	rsp_feed_packet(conn, "qC");
-	rsp_expect_reply(&f, "QC1");
+	cr_log_info("fuzz: %d non-empty replies", replies);
+	cr_assert_geq(replies, FUZZ_MIN_REPLIES, "only %d replies with a payload", replies);
+	cr_assert_not(gdb_conn_running(conn));
+
+	/* The same connection: an empty packet ends whatever was half-read
+	 * (a '$' restarts a packet, or the two bytes complete a checksum). */
+	rsp_feed_str(conn, "$#00");
+	count_well_formed_replies(f.out, f.out_len);
+	gdbfake_clear(&f);
+	cr_assert(rsp_feed_packet(conn, "M" CANARY_ADDR ",4:" CANARY_HEX));
+	expect_reply_maybe_acked(&f, "OK");
+	cr_assert_eq(f.mem[CANARY_ADDR_N], 0xde);
+	cr_assert_eq(f.mem[CANARY_ADDR_N + 3], 0xef);
+	cr_assert(rsp_feed_packet(conn, "m" CANARY_ADDR ",4"));
+	expect_reply_maybe_acked(&f, CANARY_HEX);
 }
 
 /* Packet-shaped random payloads: a known packet name, then random

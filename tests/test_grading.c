@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define GRADE_TIMEOUT_S 60 /* one grade.sh run, all its checks */
 #define LESSON_NAME_MAX 64

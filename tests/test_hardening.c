@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 #include "multiboot.h"
 #include "loader.h"
 #include "vmm.h"

@@ -1,11 +1,12 @@
 /*
- * test_hostile.c - guests that try to hurt the VMM (issue 7): page tables
+ * test_hostile.c - guests that try to hurt the VMM: page tables
  * overwritten with garbage, a jump into unbacked memory, MMIO where
  * nothing is, megabytes of console output (the VMM's memory must stay
  * flat), hypercall pointers that wrap or end past RAM, reads after the end
  * of input, vCPUs spinning with interrupts off, 32 guests at once, and a
  * guest path longer than a message line. Each must leave the VMM in
- * control, ending with the exit status DESIGN §2 documents.
+ * control, ending with the exit status docs/architecture.md documents
+ * ("How a guest ends").
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define G(name) "tests/guests/hostile_" name ".elf"
 #define HELLO "lessons/01-hello/hello.elf"
@@ -43,12 +44,8 @@
 /* hostile_hcptr.asm */
 #define HCPTR_DONE 100
 
-static void assert_has(const char *text, const char *needle)
-{
-	cr_assert(strstr(text, needle), "expected '%s' in:\n%s", needle, text);
-}
-
-/* The first line of stderr is the one-line reason DESIGN §2 promises. */
+/* The first line of stderr is the one-line reason docs/architecture.md
+ * promises. */
 static void assert_fault(const struct run_result *r, const char *reason)
 {
 	cr_assert_not(r->timed_out, "kvm-vmm hung: %s", r->err);

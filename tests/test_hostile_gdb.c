@@ -1,12 +1,14 @@
 /*
- * test_hostile_gdb.c - hostile gdb clients on raw sockets (issue 7): random
- * bytes, bad checksums, a 10 MB packet, memory reads and writes past RAM
- * or wrapping around, G of the wrong length, Z of absurd kinds, thousands
- * of breakpoints, hang-ups in mid-packet, a second client while one is
- * attached; and the stub listens on the loopback address only. The guest
- * is tests/guests/spin.elf (a closed connection is a detach: the guest
- * runs on); each test ends with a real gdb that must still be served and
- * find the guest spinning where it should, then kills it.
+ * test_hostile_gdb.c - hostile gdb clients on raw sockets: random bytes,
+ * thousands of well-framed packets with random arguments, bad checksums,
+ * a 10 MB packet, memory reads and writes past RAM or wrapping around, G
+ * of the wrong length, Z of absurd kinds, thousands of breakpoints,
+ * hang-ups in mid-packet, a second client while one is attached; and the
+ * stub listens on the loopback address only. The guest is
+ * tests/guests/spin.elf (a closed connection is a detach: the guest runs
+ * on); each test ends with a real gdb that must still be served and find
+ * the guest spinning where it should, then kills it; kvm-vmm must end
+ * with no crash or sanitizer report.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -23,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define SPIN "tests/guests/spin.elf"
 #define SPIN_PC "$1 = 1"        /* $pc == spin: its `jmp spin` */
@@ -38,6 +40,9 @@
 #define RANDOM_REPLIES_MAX 1000
 #define MANY_BREAKPOINTS 3000
 #define MANY_BP_BASE 0x10000
+#define FUZZ_PACKETS 3000
+#define FUZZ_ARG_MAX 24
+#define FUZZ_CODE "m7c00,40"    /* the spinning guest's code */
 
 /* ---- a raw client ------------------------------------------------------------ */
 
@@ -278,6 +283,7 @@ static void finish_with_real_gdb(struct child *vmm, int port)
 		  g.err);
 	child_wait(vmm, 30, &v);
 	cr_assert_not(v.timed_out, "kvm-vmm did not end: %s", v.err);
+	assert_no_crash_report(v.err, "kvm-vmm");
 	cr_assert_eq(v.status, STATUS_KILLED, "%s", v.err);
 	cr_assert_str_eq(v.out, "", "more output than the one line");
 	run_free(&g);
@@ -319,6 +325,105 @@ Test(hostile_gdb, random_bytes, .timeout = 180)
 	send_all(rx->fd, junk, RANDOM_BYTES);
 	hang_up(rx->fd);
 	free(junk);
+	free(rx);
+	finish_with_real_gdb(&vmm, port);
+}
+
+/* Packets that look at the guest but neither resume, kill, detach nor
+ * change it: after any number of them, registers and memory read the same. */
+static const char *const looking_packets[] = {
+	"?", "g", "p", "m", "x", "H", "Hg", "Hc", "T", "qC", "qfThreadInfo", "qsThreadInfo",
+	"qThreadExtraInfo,", "qAttached", "qAttached:", "qSupported:", "qSymbol:", "qOffsets",
+	"qXfer:features:read:target.xml:", "qXfer:threads:read::", "vMustReplyEmpty", "vCont?",
+	"qRcmd,",
+};
+
+/* What the monitor knows, and what it does not, for qRcmd. */
+static const char *const monitor_words[] = {
+	"info sregs", "info registers", "info gdt", "info idt", "info pagetable", "info tlb",
+	"exits", "help", "", "info", "bogus", "info sregs extra",
+};
+
+static uint32_t fuzz_next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* One looking packet with random arguments (no '$', '#', '*' or '}': the
+ * frame stays whole, so each packet gets its reply). */
+static void random_looking_packet(uint32_t *x, char *out, size_t size)
+{
+	static const char args[] = "0123456789abcdefABCDEF,:;=-xlmp.";
+	const char *name = looking_packets[fuzz_next(x) % (sizeof(looking_packets) /
+							    sizeof(looking_packets[0]))];
+	size_t n = (size_t)snprintf(out, size, "%s", name);
+
+	if (strcmp(name, "qRcmd,") == 0 && fuzz_next(x) % 2) {
+		const char *w = monitor_words[fuzz_next(x) % (sizeof(monitor_words) /
+							     sizeof(monitor_words[0]))];
+
+		for (; *w && n + 3 < size; w++)
+			n += (size_t)snprintf(out + n, size - n, "%02x", (unsigned char)*w);
+		return;
+	}
+	for (size_t i = fuzz_next(x) % FUZZ_ARG_MAX; i > 0 && n + 1 < size; i--)
+		out[n++] = args[fuzz_next(x) % (sizeof(args) - 1)];
+	out[n] = '\0';
+}
+
+/* Console output from the monitor: "O" and hex digits (not "OK"). */
+static bool is_console_output(const char *reply)
+{
+	return reply[0] == 'O' && reply[1] && strspn(reply + 1, "0123456789abcdef") ==
+							 strlen(reply + 1);
+}
+
+/* Thousands of well-framed packets with random arguments against the real
+ * stub and target: each gets a well-formed reply; afterwards the stub
+ * answers with exactly what it answered before (registers, the guest's
+ * code), writes and reads memory exactly, and a real gdb finds the guest
+ * spinning where it was, with no crash report from kvm-vmm. */
+Test(hostile_gdb, packet_fuzz_then_exact_answers, .timeout = 180)
+{
+	struct child vmm;
+	struct rx *rx = calloc(1, sizeof(*rx));
+	int port = start_spin(&vmm);
+	char *regs = malloc(MAX_REPLY), *code = malloc(MAX_REPLY), *reply = malloc(MAX_REPLY);
+	char packet[128];
+	uint32_t x = 2463534242u; /* xorshift32: the same packets every run */
+	int console = 0;
+
+	cr_assert(rx && regs && code && reply);
+	attach(rx, port);
+	ask(rx, "g", regs, MAX_REPLY);
+	ask(rx, FUZZ_CODE, code, MAX_REPLY);
+	cr_assert_gt(strlen(regs), 0);
+	cr_assert_eq(strlen(code), 2 * 0x40, "%s", code);
+	for (int i = 0; i < FUZZ_PACKETS; i++) {
+		random_looking_packet(&x, packet, sizeof(packet));
+		send_packet(rx->fd, packet);
+		do {
+			next_reply(rx, reply, MAX_REPLY);
+			console += is_console_output(reply);
+		} while (is_console_output(reply));
+	}
+	cr_log_info("packet fuzz: %d console packets", console);
+	cr_assert_gt(console, 0, "no monitor command ever answered");
+	/* Nothing was resumed or written: the same answers as before. */
+	expect(rx, "Hg1", "OK");
+	expect(rx, "g", regs);
+	expect(rx, FUZZ_CODE, code);
+	snprintf(packet, sizeof(packet), "M%x,4:deadbeef", SCRATCH);
+	expect(rx, packet, "OK");
+	snprintf(packet, sizeof(packet), "m%x,4", SCRATCH);
+	expect(rx, packet, "deadbeef");
+	hang_up(rx->fd);
+	free(regs);
+	free(code);
+	free(reply);
 	free(rx);
 	finish_with_real_gdb(&vmm, port);
 }

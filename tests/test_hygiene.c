@@ -1,5 +1,5 @@
 /*
- * test_hygiene.c - resource hygiene of kvm-vmm (issue 7): valgrind memcheck
+ * test_hygiene.c - resource hygiene of kvm-vmm: valgrind memcheck
  * on a full lesson run and on a whole gdb session finds no invalid access,
  * no leak and no descriptor left open, and fifty gdb connections leave the
  * VMM with exactly the descriptors it had before.
@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define VALGRIND_ERROR 99 /* --error-exitcode: never a guest's status here */
 #define VALGRIND_S 300.0

@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define LESSON "lessons/11-interrupts/interrupts.elf"
 

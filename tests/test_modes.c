@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define PORTS_OUTPUT "EUHcN4294967295W hello\nwXTu[%s]$\n"
 #define EXIT_CODE 42

@@ -1,9 +1,10 @@
 /*
- * test_multi.c - several guests in one kvm-vmm (DESIGN §2): four lessons at
- * once, each line prefixed "[i] " and each guest's lines identical to its
- * solo output; the exit status is the first non-zero guest status; memory
- * is private (a guest that overwrites all of its RAM leaves another
- * guest's memory untouched); --stats reports exits per guest.
+ * test_multi.c - several guests in one kvm-vmm (docs/architecture.md): four
+ * lessons at once, each line prefixed "[i] " and each guest's lines
+ * identical to its solo output; the exit status is the first non-zero
+ * guest status; memory is private (a guest that overwrites all of its RAM
+ * leaves another guest's memory untouched); --stats reports exits per
+ * guest.
  */
 #include <criterion/criterion.h>
 #include <poll.h>
@@ -13,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define TIMEOUT_S 30.0
 #define MAX_GUESTS 4
