@@ -35,6 +35,31 @@ const char *vmm_path(void)
 	return p && *p ? p : "./kvm-vmm";
 }
 
+#define PLAIN_VMM "./kvm-vmm"
+
+/* Built with a sanitizer (ASan or TSan)? Their runtimes name themselves. */
+static bool is_sanitized(const char *path)
+{
+	size_t len;
+	char *bin = slurp(path, &len);
+	bool san = bin && (memmem(bin, len, "__asan_init", strlen("__asan_init")) ||
+			   memmem(bin, len, "__tsan_init", strlen("__tsan_init")));
+
+	free(bin);
+	return san;
+}
+
+const char *plain_vmm_path(void)
+{
+	const char *vmm = vmm_path();
+
+	if (!is_sanitized(vmm))
+		return vmm;
+	if (access(PLAIN_VMM, X_OK) == 0 && !is_sanitized(PLAIN_VMM))
+		return PLAIN_VMM;
+	return NULL;
+}
+
 static double now(void)
 {
 	struct timespec ts;

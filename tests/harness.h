@@ -42,6 +42,10 @@ struct child {
 
 /* The kvm-vmm binary under test: $KVM_VMM, or ./kvm-vmm. */
 const char *vmm_path(void);
+/* The kvm-vmm built without sanitizers: KVM_VMM if it is one, else
+ * ./kvm-vmm if that is one, else NULL. For tests that measure memory or
+ * run valgrind, which a sanitizer's runtime would distort. */
+const char *plain_vmm_path(void);
 
 /* Run argv[0] with argv (NULL-terminated), stdin fed from `input` (NULL:
  * /dev/null), for at most timeout_s seconds. Returns 0, -1 if it could not

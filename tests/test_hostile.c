@@ -139,6 +139,13 @@ static bool flood_lines_ok(int fd, long size)
 
 /* Run hostile_flood with `mib` on stdin, stdout into a file; the child's
  * peak RSS comes from wait4(). */
+/* Memory is measured on the plain build where there is one: a sanitizer's
+ * runtime grows with what it tracks. */
+static const char *flood_vmm(void)
+{
+	return plain_vmm_path() ? plain_vmm_path() : vmm_path();
+}
+
 static void run_flood(int mib, struct flood *f)
 {
 	char in_path[] = "/tmp/kvm-vmm-flood-in-XXXXXX";
@@ -164,7 +171,7 @@ static void run_flood(int mib, struct flood *f)
 		dup2(in, 0);
 		dup2(out, 1);
 		dup2(null, 2);
-		execl(vmm_path(), vmm_path(), "--mode", "protected", G("flood"), (char *)NULL);
+		execl(flood_vmm(), flood_vmm(), "--mode", "protected", G("flood"), (char *)NULL);
 		_exit(127);
 	}
 	memset(&ru, 0, sizeof(ru));

@@ -29,7 +29,6 @@
 
 #define VALGRIND_ERROR 99 /* --error-exitcode: never a guest's status here */
 #define VALGRIND_S 300.0
-#define PLAIN_VMM "./kvm-vmm"
 #define LESSON_GUEST "lessons/07-hypercalls/hypercalls.elf"
 #define LESSON_INPUT "lessons/07-hypercalls/input.txt"
 #define LESSON_EXPECTED "lessons/07-hypercalls/expected-output.txt"
@@ -45,16 +44,6 @@
 
 /* ---- valgrind ------------------------------------------------------------------ */
 
-static bool is_sanitized(const char *path)
-{
-	size_t len;
-	char *bin = slurp(path, &len);
-	bool asan = bin && memmem(bin, len, "__asan_init", strlen("__asan_init"));
-
-	free(bin);
-	return asan;
-}
-
 /* The kvm-vmm valgrind can run, or NULL (with the reason in why). */
 static const char *plain_vmm(char *why, size_t size)
 {
@@ -68,12 +57,10 @@ static const char *plain_vmm(char *why, size_t size)
 		return NULL;
 	}
 	run_free(&r);
-	if (!is_sanitized(vmm))
-		return vmm;
-	if (access(PLAIN_VMM, X_OK) == 0 && !is_sanitized(PLAIN_VMM))
-		return PLAIN_VMM;
-	snprintf(why, size, "%s is an ASan build, which valgrind cannot run, and there is no "
-		 "plain " PLAIN_VMM " (run make first)", vmm);
+	if (plain_vmm_path())
+		return plain_vmm_path();
+	snprintf(why, size, "%s is a sanitizer build, which valgrind cannot run, and there is "
+		 "no plain ./kvm-vmm (run make first)", vmm);
 	return NULL;
 }
 
