@@ -211,6 +211,14 @@ static void drop_client(struct server *s)
 	s->client_fd = -1;
 }
 
+/* Are there bytes (or the end of the stream) to read from the client now? */
+static bool client_readable(const struct server *s)
+{
+	struct pollfd pfd = { .fd = s->client_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
 static void configure_client(int fd)
 {
 	int one = 1;
@@ -221,12 +229,31 @@ static void configure_client(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
+static void read_client(struct server *s)
+{
+	char buf[RECV_BUFFER_SIZE];
+	ssize_t n = recv(s->client_fd, buf, sizeof(buf), 0);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		drop_client(s); /* gdb went away */
+		return;
+	}
+	if (!gdb_conn_feed(s->conn, buf, (size_t)n))
+		drop_client(s); /* D, k, or the client stopped reading */
+}
+
 static void accept_client(struct server *s)
 {
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
+	/* The current client may have hung up just before, with its last
+	 * bytes and its end not read yet: read them first. */
+	while (s->client_fd >= 0 && client_readable(s))
+		read_client(s);
 	if (s->client_fd >= 0) {
 		close(fd); /* one gdb at a time */
 		return;
@@ -244,21 +271,6 @@ static void accept_client(struct server *s)
 		close(fd);
 		s->client_fd = -1;
 	}
-}
-
-static void read_client(struct server *s)
-{
-	char buf[RECV_BUFFER_SIZE];
-	ssize_t n = recv(s->client_fd, buf, sizeof(buf), 0);
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		drop_client(s); /* gdb went away */
-		return;
-	}
-	if (!gdb_conn_feed(s->conn, buf, (size_t)n))
-		drop_client(s); /* D, k, or the client stopped reading */
 }
 
 static void forward_stop(struct server *s)
