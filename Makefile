@@ -38,9 +38,12 @@ MAIN_OBJ := $(BUILD)/vmm/main.o
 
 # --- guests: every .asm under lessons/ and tests/guests/ becomes an ELF ------
 # Defaults: 32-bit ELF linked at 0x7c00 (real mode, like a boot sector).
-# A lesson.mk beside the sources may override per target, e.g.
-#   lessons/10-long-mode/longmode.elf: NASM_FORMAT := elf64
-#   lessons/10-long-mode/longmode.elf: LOAD_ADDR := 0x100000
+# A lesson says otherwise in its lesson.conf (format, load_addr), for every
+# guest in its folder: scripts/lessonconf.py writes them into
+# build/lessons.mk, included below, e.g.
+#   lessons/09-paging/%: NASM_FORMAT := elf64
+#   lessons/09-paging/%: LOAD_ADDR := 0x100000
+# A lesson.mk beside the sources adds build rules of its own (lesson 14's C).
 NASM_FORMAT := elf32
 LOAD_ADDR := 0x7c00
 # A lesson's exercise.asm is the student's: `make check` builds it, so that a
@@ -51,7 +54,19 @@ GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
 # Flat binaries (nasm -f bin), as the seed's runner took them.
 FLAT_ASM := $(wildcard tests/guests/flat/*.asm)
 FLAT_BINS := $(FLAT_ASM:.asm=.bin)
+LESSONS_MK := build/lessons.mk
+# `make clean` and `make help` need no lesson settings: no need to write them.
+ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+include $(LESSONS_MK)
+endif
 -include $(wildcard lessons/*/lesson.mk tests/guests/*.mk)
+
+# make rewrites the fragment when a lesson.conf changes (deps.sh first: it
+# installs python3 on a fresh machine).
+$(LESSONS_MK): scripts/lessonconf.py $(wildcard lessons/*/lesson.conf)
+	$(call say,GEN,$@)
+	$(Q)scripts/deps.sh
+	$(Q)python3 scripts/lessonconf.py --make $@
 
 # --- tests -------------------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
@@ -101,17 +116,15 @@ $(SUITE): $(TEST_OBJS) $(LIB_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-# A lesson is lessons/NN-topic/; its guest is the .asm that is not the
-# exercise, unless its lesson.mk names it; extra options for kvm-vmm come
-# from its lesson.mk too, e.g.
-#   ARGS.13-smp := --smp 4
-#   GUEST.14-c-kernel := kernel.elf
-#   EXTRA_GUESTS += lessons/14-c-kernel/kernel.elf   (built by its own rules)
+# A lesson is lessons/NN-topic/; the guest `make run` starts and its extra
+# kvm-vmm options are its lesson.conf's guest and args, from build/lessons.mk:
+#   LESSON_GUEST.13-smp := lessons/13-smp/smp.elf
+#   LESSON_ARGS.13-smp := --smp 4
 LESSON_DIR = $(firstword $(wildcard lessons/$(LESSON)-*))
-LESSON_GUEST = $(if $(GUEST.$(notdir $(LESSON_DIR))),$(LESSON_DIR)/$(GUEST.$(notdir $(LESSON_DIR))),\
-  $(firstword $(filter-out %/exercise.elf,$(patsubst %.asm,%.elf,$(wildcard $(LESSON_DIR)/*.asm)))))
-LESSON_ARGS = $(ARGS.$(notdir $(LESSON_DIR)))
-lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))
+LESSON_GUEST = $(LESSON_GUEST.$(notdir $(LESSON_DIR)))
+LESSON_ARGS = $(LESSON_ARGS.$(notdir $(LESSON_DIR)))
+lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))\
+  $(if $(LESSON_GUEST),,$(error lesson $(notdir $(LESSON_DIR)) has no lesson.conf))
 
 ## run: build and run one lesson (LESSON=NN, default 01)
 run: all
