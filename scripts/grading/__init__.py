@@ -5,6 +5,7 @@
   gdbsession.py  one gdb session per grading: stops at labels, reads values
   gdb_probe.py   the part of that session that runs inside gdb
   grader.py      runs the checks against one file and prints the verdicts
+  text.py        the first lines of a file, the diff of two outputs
   commands.py    what grade.py and grade-class.py share
 
 docs/teaching.md explains how grading works and how to write a checks.toml.

@@ -79,7 +79,7 @@ def resolve_reads(stop, entry):
     runs; a read whose label does not exist is answered at once."""
     for spec in stop["reads"]:
         entry["reads"].append(None)
-        if spec.get("register"):
+        if "register" in spec:
             continue
         spec["address"] = spec.get("offset", 0)
         if spec.get("label") is not None:
@@ -115,7 +115,7 @@ def probe(request):
     result["connected"] = True
 
     # One breakpoint per label, at its first instruction (break *ADDRESS).
-    waiting = []  # (stop result, its breakpoint)
+    waiting = {}  # breakpoint -> (the stop asked for, its entry in the result)
     for stop in request["stops"]:
         entry = {"label": stop["label"], "address": None, "missing": False,
                  "reached": False, "reads": []}
@@ -126,8 +126,7 @@ def probe(request):
         except gdb.error:
             entry["missing"] = True
             continue
-        breakpoint = gdb.Breakpoint(f"*{entry['address']:#x}", internal=True)
-        waiting.append((entry, stop, breakpoint))
+        waiting[gdb.Breakpoint(f"*{entry['address']:#x}", internal=True)] = (stop, entry)
     write_result(path, result)
 
     # Run to the labels in whatever order the program reaches them; each is
@@ -141,16 +140,16 @@ def probe(request):
         if not still_running():
             result["ended"] = True
             break
-        hit = [w for w in waiting if w[2].hit_count > 0]
+        hit = [b for b in waiting if b.hit_count > 0]
         if not hit:
             result["error"] = "the guest stopped, but not at a label the grader asked for"
             break
-        for entry, stop, breakpoint in hit:
+        for breakpoint in hit:
+            stop, entry = waiting.pop(breakpoint)
             entry["reached"] = True
             entry["reads"] = [answer or read(spec)
                               for answer, spec in zip(entry["reads"], stop["reads"])]
             breakpoint.delete()
-            waiting.remove((entry, stop, breakpoint))
             print(f"probe: stopped at {entry['label']}")
         write_result(path, result)
     write_result(path, result)

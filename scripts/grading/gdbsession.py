@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.text import read_lines
+
 PROBE = Path(__file__).resolve().parent / "gdb_probe.py"
 LISTENING = re.compile(r"gdb: listening on 127\.0\.0\.1:(\d+)")
 PORT_WAIT_S = 5.0  # how long kvm-vmm may take to say its port
@@ -117,7 +119,7 @@ class GdbSession:
             self.failed = "kvm-vmm --gdb did not say which port it listens on"
         elif vmm.returncode == USAGE_STATUS:
             # Refused before listening: the guest, or --gdb (no GDB stub)?
-            first = (vmm_err.read_text(errors="replace").splitlines() or [""])[0]
+            first = (read_lines(vmm_err, 1) or [""])[0]
             if self.run_status() == USAGE_STATUS:
                 self.failed = f"kvm-vmm refused to run it: {first}"
             else:
@@ -149,9 +151,7 @@ class GdbSession:
         lines = ["gdb said:"]
         if self.result and self.result.get("error"):
             lines.append(f"| {self.result['error']}")
-        if self.log.is_file():
-            text = self.log.read_text(errors="replace").splitlines()
-            lines += [f"| {line}" for line in text[:GDB_LOG_LINES]]
+        lines += [f"| {line}" for line in read_lines(self.log, GDB_LOG_LINES)]
         return lines
 
     def reading(self, check):

@@ -10,7 +10,6 @@ then "score: X/Y". Without quiet, a failed check is followed by what went
 wrong: a diff, the value gdb read, the compiler's errors.
 """
 
-import difflib
 import os
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from grading.build import build, tool
 from grading.gdbsession import GdbSession
+from grading.text import read_lines, unified_diff
 
 TIMEOUT_STATUS = 124  # kvm-vmm --timeout: the guest was stopped
 FAULT_STATUS = 1  # kvm-vmm: a guest fault (it says why on stderr)
@@ -44,27 +44,6 @@ class Result:
     built: bool = False
 
 
-def read_lines(path, limit):
-    """The first lines of a file, as text."""
-    try:
-        return Path(path).read_text(errors="replace").splitlines()[:limit]
-    except OSError:
-        return []
-
-
-def unified_diff(expected, got):
-    """expected against got (bytes) as `diff -u` shows it, line by line."""
-    a = expected.decode(errors="replace").splitlines(keepends=True)
-    b = got.decode(errors="replace").splitlines(keepends=True)
-    lines = []
-    for line in difflib.unified_diff(a, b, "expected", "your output"):
-        if line.endswith("\n"):
-            lines.append(line[:-1])
-        else:
-            lines += [line, "\\ No newline at end of file"]
-    return lines
-
-
 class Grader:
     def __init__(self, lesson, checks, source, vmm, out=sys.stdout, quiet=False, colour=False):
         self.lesson, self.checks, self.source, self.vmm = lesson, checks, Path(source), vmm
@@ -80,14 +59,14 @@ class Grader:
 
     # --- printing ------------------------------------------------------------
 
-    def print(self, text=""):
+    def write_line(self, text=""):
         self.out.write(text + "\n")
 
     def note(self, *lines):
         """Indented details under a check line (not when quiet)."""
         if not self.quiet:
             for line in lines:
-                self.print(NOTE_INDENT + line)
+                self.write_line(NOTE_INDENT + line)
 
     def note_lines(self, lines):
         self.note(*(f"| {line}" for line in lines))
@@ -107,7 +86,7 @@ class Grader:
         line = f"  {shown} {got}/{points}  {description}"
         if tag != "PASS" and hint:
             line += f" — {hint}"
-        self.print(line)
+        self.write_line(line)
 
     # --- building and running ------------------------------------------------
 
@@ -246,9 +225,9 @@ class Grader:
             else:
                 shutil.rmtree(self.workdir, ignore_errors=True)
         if not self.quiet and self.result.skipped:
-            self.print(f"  ({self.result.skipped} check(s) skipped: "
+            self.write_line(f"  ({self.result.skipped} check(s) skipped: "
                        "their points are not awarded on this machine)")
-        self.print(f"score: {self.result.score}/{self.result.max}")
+        self.write_line(f"score: {self.result.score}/{self.result.max}")
         return self.result
 
     def grade_check(self, check):
