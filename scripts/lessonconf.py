@@ -184,7 +184,8 @@ def main(argv):
             lesson = find_lesson(argv[0])
             for key in KEYS:
                 value = getattr(lesson, key)
-                print(f"{key} = {' '.join(value) if isinstance(value, list) else value}")
+                shown = " ".join(value) if isinstance(value, list) else value
+                print(f"{key} = {shown}".rstrip())
             return 0
     except LessonError as e:
         print(f"lessonconf: {e}", file=sys.stderr)
