@@ -226,7 +226,7 @@ class Grader:
                 shutil.rmtree(self.workdir, ignore_errors=True)
         if not self.quiet and self.result.skipped:
             self.write_line(f"  ({self.result.skipped} check(s) skipped: "
-                       "their points are not awarded on this machine)")
+                            "their points are not awarded on this machine)")
         self.write_line(f"score: {self.result.score}/{self.result.max}")
         return self.result
 
@@ -241,5 +241,9 @@ class Grader:
             self.show_build_errors()
         elif check.uses_gdb:
             self.check_gdb(check, description)
+        elif check.kind == "output":
+            self.check_output(check, description)
+        elif check.kind == "output_contains":
+            self.check_output_contains(check, description)
         else:
-            getattr(self, f"check_{check.kind}")(check, description)
+            self.check_exit(check, description)
