@@ -48,9 +48,12 @@ MAIN_OBJ := $(BUILD)/vmm/main.o
 
 # --- guests: every .asm under lessons/ and tests/guests/ becomes an ELF ------
 # Defaults: 32-bit ELF linked at 0x7c00 (real mode, like a boot sector).
-# A lesson.mk beside the sources may override per target, e.g.
-#   lessons/10-long-mode/longmode.elf: NASM_FORMAT := elf64
-#   lessons/10-long-mode/longmode.elf: LOAD_ADDR := 0x100000
+# A lesson says otherwise in its lesson.conf (format, load_addr), for every
+# guest in its folder: scripts/lessonconf.py writes them into
+# build/lessons.mk, included below, e.g.
+#   lessons/09-paging/%: NASM_FORMAT := elf64
+#   lessons/09-paging/%: LOAD_ADDR := 0x100000
+# A lesson.mk beside the sources adds build rules of its own (lesson 14's C).
 NASM_FORMAT := elf32
 LOAD_ADDR := 0x7c00
 # A lesson's exercise.asm is the student's: `make check` builds it, so that a
@@ -61,7 +64,19 @@ GUEST_ELFS := $(GUEST_ASM:.asm=.elf)
 # Flat binaries (nasm -f bin), as the seed's runner took them.
 FLAT_ASM := $(wildcard tests/guests/flat/*.asm)
 FLAT_BINS := $(FLAT_ASM:.asm=.bin)
+LESSONS_MK := build/lessons.mk
+# `make clean` and `make help` need no lesson settings: no need to write them.
+ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
+include $(LESSONS_MK)
+endif
 -include $(wildcard lessons/*/lesson.mk tests/guests/*.mk)
+
+# make rewrites the fragment when a lesson.conf changes (deps.sh first: it
+# installs python3 on a fresh machine).
+$(LESSONS_MK): scripts/lessonconf.py $(wildcard lessons/*/lesson.conf)
+	$(call say,GEN,$@)
+	$(Q)scripts/deps.sh
+	$(Q)python3 scripts/lessonconf.py --make $@
 
 # --- tests -------------------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
@@ -120,17 +135,15 @@ $(SUITE): $(TEST_OBJS) $(LIB_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-# A lesson is lessons/NN-topic/; its guest is the .asm that is not the
-# exercise, unless its lesson.mk names it; extra options for kvm-vmm come
-# from its lesson.mk too, e.g.
-#   ARGS.13-smp := --smp 4
-#   GUEST.14-c-kernel := kernel.elf
-#   EXTRA_GUESTS += lessons/14-c-kernel/kernel.elf   (built by its own rules)
+# A lesson is lessons/NN-topic/; the guest `make run` starts and its extra
+# kvm-vmm options are its lesson.conf's guest and args, from build/lessons.mk:
+#   LESSON_GUEST.13-smp := lessons/13-smp/smp.elf
+#   LESSON_ARGS.13-smp := --smp 4
 LESSON_DIR = $(firstword $(wildcard lessons/$(LESSON)-*))
-LESSON_GUEST = $(if $(GUEST.$(notdir $(LESSON_DIR))),$(LESSON_DIR)/$(GUEST.$(notdir $(LESSON_DIR))),\
-  $(firstword $(filter-out %/exercise.elf,$(patsubst %.asm,%.elf,$(wildcard $(LESSON_DIR)/*.asm)))))
-LESSON_ARGS = $(ARGS.$(notdir $(LESSON_DIR)))
-lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))
+LESSON_GUEST = $(LESSON_GUEST.$(notdir $(LESSON_DIR)))
+LESSON_ARGS = $(LESSON_ARGS.$(notdir $(LESSON_DIR)))
+lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))\
+  $(if $(LESSON_GUEST),,$(error lesson $(notdir $(LESSON_DIR)) has no lesson.conf))
 
 ## run: build and run one lesson (LESSON=NN, default 01)
 run: all
@@ -190,13 +203,13 @@ help:
 	@echo "  make                 install missing packages, build ./kvm-vmm and every guest"
 	@echo "  make run LESSON=NN   build and run lesson NN (default 01)"
 	@echo "  make debug LESSON=NN run lesson NN under the GDB stub with gdb attached"
-	@echo "  make check LESSON=NN grade your exercise for lesson NN"
-	@echo "  make grade           grade every lesson and print a table"
+	@echo "  make check LESSON=NN grade your exercise for lesson NN (FILE=path: another file)"
+	@echo "  make grade           grade every lesson and print a table (SOLUTIONS=1: the solutions)"
 	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan,"
 	@echo "                       SANITIZE=thread: with ThreadSanitizer)"
 	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM (QUICK=1: fast)"
 	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
-	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu)"
+	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu, python3)"
 	@echo "  make clean           remove build products"
 	@echo "  V=1                  show full commands"
 

@@ -1,4 +1,4 @@
-# grade.mk - grading targets, included by the Makefile (scripts/grade.sh does
+# grade.mk - grading targets, included by the Makefile (scripts/grade.py does
 # the work; docs/teaching.md explains it):
 #   make check LESSON=NN [FILE=path.asm]   grade one exercise, check by check
 #   make check LESSON=NN SOLUTIONS=1       the same for its reference solution
@@ -9,7 +9,7 @@
 
 .PHONY: check grade
 
-GRADE := scripts/grade.sh
+GRADE := scripts/grade.py
 
 ## check: grade your exercise for lesson LESSON (FILE=path grades another .asm)
 check: $(VMM)

@@ -1,11 +1,11 @@
 /*
  * test_grading.c - every lesson's grader is proven both ways: for each
- * lessons/NN-topic/ with a checks.sh, scripts/grade.sh gives the reference
- * solution (solution/exercise.asm) full marks, and the untouched
- * exercise.asm, which must build and finish, less than full marks (a lesson
- * in C has exercise.c and solution/exercise.c instead). A check
- * may be skipped only when this kvm-vmm lacks the GDB stub or gdb is
- * missing; every check that runs on the solution must pass.
+ * lessons/NN-topic/ with a checks.toml, scripts/grade.py gives the reference
+ * solution (scripts/grade.py --solutions: solution/exercise.asm) full
+ * marks, and the untouched exercise (the one lesson.conf names:
+ * exercise.asm, or exercise.c in C), which must build and finish, less than
+ * full marks. A check may be skipped only when this kvm-vmm lacks the GDB
+ * stub or gdb is missing; every check that runs on the solution must pass.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -13,18 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harness.h"
 
-#define GRADE_TIMEOUT_S 60 /* one grade.sh run, all its checks */
+#define GRADE_TIMEOUT_S 60 /* one grade.py run, all its checks */
 #define LESSON_NAME_MAX 64
 
 struct lesson {
 	char name[LESSON_NAME_MAX]; /* "03-fibonacci"; empty: no lesson found */
 };
 
-/* What grade.sh printed: its check lines and the score line. */
+/* What grade.py printed: its check lines and the score line. */
 struct grade {
 	int score, max;                /* "score: X/Y" */
 	int line_got, line_max;        /* the same, summed over the check lines */
@@ -40,14 +39,14 @@ static void free_lessons(struct criterion_test_params *p)
 	cr_free(p->params);
 }
 
-/* Every lesson that has a checks.sh, as Criterion parameters. */
+/* Every lesson that has a checks.toml, as Criterion parameters. */
 static struct criterion_test_params lesson_params(void)
 {
 	glob_t g;
 	struct lesson *ls;
 	size_t n = 0;
 
-	if (glob("lessons/*/checks.sh", 0, NULL, &g) != 0)
+	if (glob("lessons/*/checks.toml", 0, NULL, &g) != 0)
 		g.gl_pathc = 0;
 	ls = cr_malloc(sizeof(*ls) * (g.gl_pathc ? g.gl_pathc : 1));
 	for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -69,23 +68,7 @@ static struct criterion_test_params lesson_params(void)
 	return cr_make_param_array(struct lesson, ls, n, free_lessons);
 }
 
-/* The exercise of lesson l (or its solution): exercise.asm, or exercise.c
- * in a lesson written in C. */
-static void exercise_path(char *path, size_t size, const struct lesson *l, bool solution)
-{
-	const char *dir = solution ? "/solution" : "";
-
-	snprintf(path, size, "lessons/%s%s/exercise.asm", l->name, dir);
-	if (access(path, F_OK) != 0) {
-		char c_path[256];
-
-		snprintf(c_path, sizeof(c_path), "lessons/%s%s/exercise.c", l->name, dir);
-		if (access(c_path, F_OK) == 0)
-			snprintf(path, size, "%s", c_path);
-	}
-}
-
-/* Parse grade.sh's output into g. */
+/* Parse grade.py's output into g. */
 static void parse_grade(const char *out, struct grade *g)
 {
 	const char *line = out;
@@ -127,22 +110,23 @@ static void parse_grade(const char *out, struct grade *g)
 	}
 }
 
-/* Run scripts/grade.sh [--quiet] --file FILE LESSON; parse into g. */
+/* Run scripts/grade.py [--quiet] [--solutions] LESSON; parse into g. */
 static void run_grade(struct run_result *r, struct grade *g, const struct lesson *l,
-		      const char *file, bool quiet)
+		      bool solution, bool quiet)
 {
 	char *argv[8];
 	int n = 0;
+	const char *what = solution ? "the solution" : "the exercise";
 
-	argv[n++] = "scripts/grade.sh";
+	argv[n++] = "scripts/grade.py";
 	if (quiet)
 		argv[n++] = "--quiet";
-	argv[n++] = "--file";
-	argv[n++] = (char *)file;
+	if (solution)
+		argv[n++] = "--solutions";
 	argv[n++] = (char *)l->name;
 	argv[n] = NULL;
-	cr_assert_eq(run_argv(r, argv, NULL, GRADE_TIMEOUT_S), 0, "cannot start scripts/grade.sh");
-	cr_assert(!r->timed_out, "%s: grading %s took more than %d s:\n%s", l->name, file,
+	cr_assert_eq(run_argv(r, argv, NULL, GRADE_TIMEOUT_S), 0, "cannot start scripts/grade.py");
+	cr_assert(!r->timed_out, "%s: grading %s took more than %d s:\n%s", l->name, what,
 		  GRADE_TIMEOUT_S, r->out);
 	parse_grade(r->out, g);
 	cr_assert(g->score_seen, "%s: no 'score: X/Y' line (status %d):\n%s%s", l->name,
@@ -162,14 +146,12 @@ ParameterizedTest(struct lesson *l, grading, solution_gets_full_marks, .timeout 
 {
 	struct run_result r;
 	struct grade g;
-	char file[256];
 
-	cr_assert(l->name[0], "no lesson has a checks.sh: nothing is graded");
-	exercise_path(file, sizeof(file), l, true);
-	run_grade(&r, &g, l, file, true);
+	cr_assert(l->name[0], "no lesson has a checks.toml: nothing is graded");
+	run_grade(&r, &g, l, true, true);
 
 	cr_expect(g.gdb_checks > 0,
-		  "%s: checks.sh has no check_register or check_memory:\n%s", l->name, r.out);
+		  "%s: checks.toml has no register or memory check:\n%s", l->name, r.out);
 	cr_expect(!g.bad_skip, "%s: a check was skipped for a reason other than a missing "
 		  "GDB stub or gdb:\n%s", l->name, r.out);
 	cr_expect_eq(g.fail, 0, "%s: the reference solution fails %d check(s):\n%s", l->name,
@@ -177,7 +159,7 @@ ParameterizedTest(struct lesson *l, grading, solution_gets_full_marks, .timeout 
 	cr_expect_eq(g.score + g.skip_points, g.max,
 		     "%s: the solution scores %d/%d with %d point(s) skipped:\n%s", l->name,
 		     g.score, g.max, g.skip_points, r.out);
-	cr_expect_eq(r.status, 0, "%s: grade.sh exited %d for the solution:\n%s%s", l->name,
+	cr_expect_eq(r.status, 0, "%s: grade.py exited %d for the solution:\n%s%s", l->name,
 		     r.status, r.out, r.err);
 	if (g.skip)
 		cr_log_warn("%s: %d check(s) skipped: %s", l->name, g.skip,
@@ -194,12 +176,10 @@ ParameterizedTest(struct lesson *l, grading, untouched_exercise_loses_points, .t
 {
 	struct run_result r;
 	struct grade g;
-	char file[256];
 
-	cr_assert(l->name[0], "no lesson has a checks.sh: nothing is graded");
-	exercise_path(file, sizeof(file), l, false);
+	cr_assert(l->name[0], "no lesson has a checks.toml: nothing is graded");
 	/* Not quiet: the notes say whether a run had to be stopped. */
-	run_grade(&r, &g, l, file, false);
+	run_grade(&r, &g, l, false, false);
 
 	cr_expect(g.builds, "%s: the untouched exercise must assemble and link:\n%s", l->name,
 		  r.out);
@@ -209,7 +189,7 @@ ParameterizedTest(struct lesson *l, grading, untouched_exercise_loses_points, .t
 	cr_expect_lt(g.score, g.max - g.skip_points,
 		     "%s: the untouched exercise scores %d/%d (%d skipped):\n%s", l->name,
 		     g.score, g.max, g.skip_points, r.out);
-	cr_expect_eq(r.status, 1, "%s: grade.sh should exit 1 when a check fails, got %d:\n%s%s",
+	cr_expect_eq(r.status, 1, "%s: grade.py should exit 1 when a check fails, got %d:\n%s%s",
 		     l->name, r.status, r.out, r.err);
 	run_free(&r);
 }

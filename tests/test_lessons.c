@@ -6,7 +6,8 @@
  * exit status and nothing on stderr; the guest's ELF must be built as
  * lesson.conf says (class, load address). Where the lesson has an
  * exercise-expected.txt, its reference solution (solution/exercise.*) is
- * run the way scripts/grade.sh runs an exercise and must print that file.
+ * run the way scripts/grade.py runs an exercise (checks.toml: its input,
+ * the status of its exit check) and must print that file.
  * A new lesson is tested as soon as its lesson.conf exists.
  *
  * Below the two table-driven tests: what some lessons print, checked
@@ -28,7 +29,7 @@
 
 #define EXPECTED "expected-output.txt"
 #define EXERCISE_EXPECTED "exercise-expected.txt"
-#define CHECKS "checks.sh"
+#define CHECKS "checks.toml"
 #define CHECKS_LINE_MAX 1024
 
 /* ---- the lessons, found at run time ----------------------------------------- */
@@ -401,27 +402,33 @@ ParameterizedTest(struct lesson_param *p, lessons, guest_prints_expected_output,
 	free(input);
 }
 
-/* How scripts/grade.sh runs a lesson's exercise, from its checks.sh:
- * the variables it sets and the code its check_exit expects. */
+/* How the grader (scripts/grade.py) runs a lesson's exercise, from its
+ * checks.toml: the top-level `input`, and the `status` of its exit check. */
 struct grading {
-	char input[LESSON_VALUE_MAX];  /* STDIN=, "" for none */
-	int status;                    /* check_exit POINTS CODE; 0 without one */
-	char args[LESSON_VALUE_MAX];   /* ARGS= */
-	char format[LESSON_VALUE_MAX]; /* NASM_FORMAT= */
-	char load_addr[LESSON_VALUE_MAX]; /* LOAD_ADDR= */
+	char input[LESSON_VALUE_MAX];  /* "" for none */
+	int status;                    /* 0 without an exit check */
 };
 
-/* The value of a shell assignment: up to the closing quote, or a blank. */
-static void shell_value(char *out, size_t size, const char *v)
+/* The value of a TOML `key = value` line: a quoted string or a number. */
+static void toml_value(char *out, size_t size, const char *v)
 {
+	v += strspn(v, " \t=");
 	size_t len = *v == '"' ? strcspn(++v, "\"") : strcspn(v, " \t#\n");
 
 	snprintf(out, size, "%.*s", (int)len, v);
 }
 
+static bool toml_key(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(line, key, n) == 0 && (line[n] == ' ' || line[n] == '=');
+}
+
 static void read_grading(struct grading *g, const struct lesson_conf *c)
 {
-	char path[LESSON_PATH_MAX + 16], line[CHECKS_LINE_MAX];
+	char path[LESSON_PATH_MAX + 16], line[CHECKS_LINE_MAX], value[LESSON_VALUE_MAX];
+	bool in_check = false, exit_check = false;
 	FILE *f;
 
 	memset(g, 0, sizeof(*g));
@@ -430,46 +437,20 @@ static void read_grading(struct grading *g, const struct lesson_conf *c)
 	if (!f)
 		return; /* no grader: no input, status 0 */
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "STDIN=", 6) == 0)
-			shell_value(g->input, sizeof(g->input), line + 6);
-		else if (strncmp(line, "ARGS=", 5) == 0)
-			shell_value(g->args, sizeof(g->args), line + 5);
-		else if (strncmp(line, "NASM_FORMAT=", 12) == 0)
-			shell_value(g->format, sizeof(g->format), line + 12);
-		else if (strncmp(line, "LOAD_ADDR=", 10) == 0)
-			shell_value(g->load_addr, sizeof(g->load_addr), line + 10);
-		else if (strncmp(line, "check_exit ", 11) == 0)
-			cr_assert_eq(sscanf(line, "check_exit %*d %d", &g->status), 1,
-				     "%s: cannot read: %s", path, line);
+		if (strncmp(line, "[[check]]", 9) == 0) {
+			in_check = true;
+			exit_check = false;
+		} else if (!in_check && toml_key(line, "input")) {
+			toml_value(g->input, sizeof(g->input), line + 5);
+		} else if (in_check && toml_key(line, "kind")) {
+			toml_value(value, sizeof(value), line + 4);
+			exit_check = strcmp(value, "exit") == 0;
+		} else if (exit_check && toml_key(line, "status")) {
+			toml_value(value, sizeof(value), line + 6);
+			g->status = (int)strtol(value, NULL, 0);
+		}
 	}
 	fclose(f);
-}
-
-/* Where checks.sh repeats a setting of lesson.conf, the two agree: the
- * grader builds and runs the exercise as the lesson's own guest. */
-static void expect_grading_agrees(const struct grading *g, const struct lesson_conf *c)
-{
-	if (*g->args) {
-		char conf_args[LESSON_VALUE_MAX * 2] = "", words[LESSON_VALUE_MAX * 2] = "";
-		char copy[LESSON_VALUE_MAX], *save = NULL;
-
-		for (int i = 0; i < c->nargs; i++)
-			snprintf(conf_args + strlen(conf_args), sizeof(conf_args) - strlen(conf_args),
-				 "%s%s", i ? " " : "", c->args[i]);
-		snprintf(copy, sizeof(copy), "%s", g->args);
-		for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-			snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s",
-				 *words ? " " : "", w);
-		cr_expect_str_eq(words, conf_args, "%s: checks.sh ARGS \"%s\", lesson.conf args \"%s\"",
-				 c->name, g->args, conf_args);
-	}
-	if (*g->format)
-		cr_expect_str_eq(g->format, c->format, "%s: checks.sh NASM_FORMAT %s, lesson.conf %s",
-				 c->name, g->format, c->format);
-	if (*g->load_addr)
-		cr_expect_eq(strtoul(g->load_addr, NULL, 0), c->load_addr,
-			     "%s: checks.sh LOAD_ADDR %s, lesson.conf 0x%lx", c->name, g->load_addr,
-			     c->load_addr);
 }
 
 ParameterizedTestParameters(lessons, solution_prints_exercise_expected)
@@ -499,12 +480,11 @@ ParameterizedTest(struct lesson_param *p, lessons, solution_prints_exercise_expe
 		cr_skip_test("%s has no reference solution %s", c.name, source);
 
 	read_grading(&g, &c);
-	expect_grading_agrees(&g, &c);
 	expect_built_as_configured(&c, c.solution_elf);
 	if (*g.input) {
 		snprintf(input_path, sizeof(input_path), "%s/%s", c.dir, g.input);
 		input = slurp(input_path, NULL);
-		cr_assert(input, "%s: cannot read %s (checks.sh STDIN)", c.name, input_path);
+		cr_assert(input, "%s: cannot read %s (checks.toml input)", c.name, input_path);
 	}
 	r = run_lesson(&c, c.solution_elf, input, NULL);
 	expect_output_file(&r, expected, g.status);

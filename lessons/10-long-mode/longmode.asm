@@ -4,7 +4,7 @@
 ; a GDT with a 64-bit code segment, CR0.PG and CR0.PE at once, and a far
 ; jump into 64-bit code, which prints and computes 20! in a 64-bit register.
 ; Built as a 64-bit ELF (gdb then uses the x86-64 registers), linked at
-; 0x7c00 and started by kvm-vmm in real mode (lesson.mk: --mode real).
+; 0x7c00 and started by kvm-vmm in real mode (lesson.conf: --mode real).
 
 %include "abi.inc"
 

@@ -3,7 +3,7 @@
 ; #PF: a page that is not mapped), then program the 8259 PIC and the 8254
 ; PIT so the timer interrupts us 100 times a second, and read keys that
 ; arrive as IRQ 1 from the keyboard controller (kvm-vmm feeds it stdin).
-; Run with --irqchip (see lesson.mk): KVM then emulates the PIC and PIT.
+; Run with --irqchip (see lesson.conf): KVM then emulates the PIC and PIT.
 
 %include "abi.inc"
 

@@ -1,10 +1,9 @@
 # lesson.mk - how lesson 14's C kernel is built: gcc compiles kernel.c and
 # serial.c for 32-bit freestanding code, nasm assembles boot.asm (the
-# Multiboot header), and ld links them at 1 MiB with guest/guest.ld. The
-# exercise (exercise.c, built by `make check`) links with the same boot.o
-# and serial.o; its solution is built here.
+# Multiboot header), and ld links them with guest/guest.ld at lesson.conf's
+# load_addr (1 MiB). The exercise (exercise.c, built by `make check`) links
+# with the same boot.o and serial.o; its solution is built here.
 C_KERNEL_DIR := lessons/14-c-kernel
-GUEST.14-c-kernel := kernel.elf
 EXTRA_GUESTS += $(C_KERNEL_DIR)/kernel.elf $(C_KERNEL_DIR)/solution/exercise.elf
 
 # boot.asm is not a guest by itself (it calls kmain): keep it out of the
@@ -22,7 +21,7 @@ KERNEL_CFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie \
                  -g -O0 -Wall -Wextra -Werror
 C_KERNEL_HEADERS := $(wildcard $(C_KERNEL_DIR)/*.h)
 C_KERNEL_LD = ld -m elf_i386 -n --build-id=none --no-warn-rwx-segments \
-              --defsym=LOAD_ADDR=0x100000 -T guest/guest.ld
+              --defsym=LOAD_ADDR=$(LOAD_ADDR) -T guest/guest.ld
 
 $(C_KERNEL_DIR)/kernel.o $(C_KERNEL_DIR)/serial.o $(C_KERNEL_DIR)/solution/exercise.o: %.o: %.c $(C_KERNEL_HEADERS)
 	$(call say,CC,$<)
