@@ -23,7 +23,6 @@
 #define DEFAULT_HOST "127.0.0.1"
 #define MAX_PORT 65535
 #define MAX_HOST_LEN 256
-#define PORT_TEXT_LEN 6 /* "65535" and a NUL */
 /* A client that stops reading cannot block the stub longer than this. */
 #define SEND_TIMEOUT_SECONDS 5
 #define RECV_BUFFER_SIZE 4096

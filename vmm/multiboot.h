@@ -30,7 +30,6 @@ struct multiboot_header {
 
 /* Information flags: which fields of struct multiboot_info are valid. */
 #define MBI_MEMORY (1U << 0)
-#define MBI_CMDLINE (1U << 2)
 #define MBI_MMAP (1U << 6)
 #define MBI_BOOTLOADER_NAME (1U << 9)
 
