@@ -56,8 +56,16 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 	vm->path = path;
 	if (vm_create(vm, o->mem_size, o->smp, o->irqchip, err) < 0)
 		return -1;
-	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0)
-		return STATUS_USAGE;
+	errno = 0;
+	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0) {
+		int e = errno;
+
+		if (*vmm_errno_hint(e) == '\0')
+			return STATUS_USAGE;   /* the file is at fault */
+		snprintf(reason, sizeof(reason), "%s", err);
+		vmm_fail(err, "%s%s", reason, vmm_errno_hint(e));
+		return -1;             /* the host ran out of something */
+	}
 	vm->mode = o->mode_given ? o->mode : image_default_mode(&vm->image);
 	if (vm->image.kind == IMAGE_MULTIBOOT && vm->mode != MODE_PROTECTED) {
 		vmm_fail(err, "%s: a Multiboot kernel starts in protected mode; drop --mode", path);
