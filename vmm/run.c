@@ -326,9 +326,9 @@ static void end_all(struct vmm *vmm, int status, const char *why)
 		struct vm *vm = &vmm->vms[g];
 
 		if (!atomic_load(&vm->ending)) {
+			vm_end(vm, status);   /* first: it wakes a vCPU waiting for room */
 			console_flush(vm);
 			vmm_msg(vm, "%s", why);
-			vm_end(vm, status);
 		}
 	}
 }

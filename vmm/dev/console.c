@@ -146,27 +146,30 @@ static void queue_line(struct vm *vm, const char *buf, size_t n)
 	pthread_mutex_unlock(&q.lock);
 }
 
-/* Write out the pending bytes of vm's line (caller holds its lock). */
-static void console_emit(struct vm *vm)
+/* Room for a line with its "[n] " prefix, coloured. */
+#define PREFIXED_LINE (CONSOLE_LINE + 32)
+
+/* Take vm's pending bytes as one prefixed line into out (caller holds the
+ * console's lock); returns its length, 0 if there was nothing. */
+static size_t take_line(struct vm *vm, char *out)
 {
 	struct console *c = &vm->console;
-	char out[sizeof(c->line) + 32];
 	size_t n = 0;
 
 	if (c->len == 0)
-		return;
+		return 0;
 	if (vm->vmm && vm->vmm->nvms > 1) {
 		const char *color = guest_colors[vm->index % GUEST_COLORS];
 
 		if (vm->vmm->color)
-			n = snprintf(out, sizeof(out), "%s[%d]%s ", color, vm->index, ANSI_RESET);
+			n = snprintf(out, PREFIXED_LINE, "%s[%d]%s ", color, vm->index, ANSI_RESET);
 		else
-			n = snprintf(out, sizeof(out), "[%d] ", vm->index);
+			n = snprintf(out, PREFIXED_LINE, "[%d] ", vm->index);
 	}
 	memcpy(out + n, c->line, c->len);
 	n += c->len;
 	c->len = 0;
-	queue_line(vm, out, n);
+	return n;
 }
 
 void console_init(struct vm *vm)
@@ -175,25 +178,42 @@ void console_init(struct vm *vm)
 	vm->console.len = 0;
 }
 
+/* Lines are handed to the writer after the console's lock is released:
+ * a wait for room never holds it. */
 void console_write(struct vm *vm, const void *buf, size_t len)
 {
 	const char *p = buf;
 	struct console *c = &vm->console;
+	char out[PREFIXED_LINE];
 
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < len; i++) {
-		c->line[c->len++] = p[i];
-		if (p[i] == '\n' || c->len == sizeof(c->line))
-			console_emit(vm);
+	while (len > 0) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&c->lock);
+		while (len > 0 && n == 0) {
+			char ch = *p++;
+
+			len--;
+			c->line[c->len++] = ch;
+			if (ch == '\n' || c->len == sizeof(c->line))
+				n = take_line(vm, out);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (n)
+			queue_line(vm, out, n);
 	}
-	pthread_mutex_unlock(&c->lock);
 }
 
 void console_flush(struct vm *vm)
 {
+	char out[PREFIXED_LINE];
+	size_t n;
+
 	pthread_mutex_lock(&vm->console.lock);
-	console_emit(vm);
+	n = take_line(vm, out);
 	pthread_mutex_unlock(&vm->console.lock);
+	if (n)
+		queue_line(vm, out, n);
 }
 
 void console_prompt(struct vm *vm)
