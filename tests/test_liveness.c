@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -754,7 +753,10 @@ Test(liveness, al_written_after_a_step_over_in_is_kept, .timeout = 30)
 
 /* liveness_watch.asm writes one byte at field + offset on its last vCPU.
  * Watch `len` bytes from field + watch_at, let it write at write_at:
- * the write must stop the guest on vCPU `writer` (thread writer + 1). */
+ * the write must stop the guest, on that last vCPU (thread number `smp`).
+ * Debug registers watch 1, 2, 4 or 8 aligned bytes, so other lengths and
+ * misaligned watches need more than one register, or emulation (what the
+ * stub does where the host's data breakpoints do not fire). */
 static void expect_watch_fires(const char *smp, uint32_t watch_at, uint32_t len,
 			       uint32_t write_at)
 {
@@ -767,6 +769,7 @@ static void expect_watch_fires(const char *smp, uint32_t watch_at, uint32_t len,
 	int port = start_gdb(&vmm, "--smp", smp, guest, NULL);
 
 	rsp_attach(&c, port);
+	/* offset is a little-endian 16-bit word */
 	snprintf(packet, sizeof(packet), "M%x,2:%02x%02x", offset, write_at & 0xff, write_at >> 8);
 	rsp_expect(&c, packet, "OK");
 	snprintf(packet, sizeof(packet), "Z2,%x,%x", field + watch_at, len);
