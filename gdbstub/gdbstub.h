@@ -199,9 +199,10 @@ size_t gdb_target_xml(enum gdb_arch arch, const char *xml_arch, char *buf, size_
  * refused and closed), calls target->attach(), feeds received bytes to a
  * gdb_conn and forwards stop events from target->stop_fd. A client that
  * disconnects, in mid-packet or not, is treated as a detach; a new client
- * can then connect.
+ * can then connect. Returns 0 once quit_fd is readable, or -1 with errno
+ * when a connection cannot be accepted for lack of descriptors or memory.
  */
 int gdb_listen(const char *spec, uint16_t *port, char *err, size_t errlen);
-void gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd);
+int gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd);
 
 #endif

@@ -243,23 +243,26 @@ static void read_client(struct server *s)
 		drop_client(s); /* D, k, or the client stopped reading */
 }
 
-static void accept_client(struct server *s)
+/* Accept a client. Returns false when accepting is impossible for lack
+ * of descriptors or memory (errno tells which): the connection would stay
+ * in the backlog, and the listening socket readable, for ever. */
+static bool accept_client(struct server *s)
 {
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return !(errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM);
 	/* The current client may have hung up just before, with its last
 	 * bytes and its end not read yet: read them first. */
 	while (s->client_fd >= 0 && client_readable(s))
 		read_client(s);
 	if (s->client_fd >= 0) {
 		close(fd); /* one gdb at a time */
-		return;
+		return true;
 	}
 	if (s->target->attach && s->target->attach(s->target->opaque) != 0) {
 		close(fd); /* the guest is gone */
-		return;
+		return true;
 	}
 	configure_client(fd);
 	s->client_fd = fd;
@@ -270,6 +273,7 @@ static void accept_client(struct server *s)
 		close(fd);
 		s->client_fd = -1;
 	}
+	return true;
 }
 
 static void forward_stop(struct server *s)
@@ -292,9 +296,10 @@ static bool readable(const struct pollfd *pfd)
 
 enum { POLL_QUIT, POLL_LISTEN, POLL_STOP, POLL_CLIENT, POLL_COUNT };
 
-void gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd)
+int gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd)
 {
 	struct server s = { target, listen_fd, quit_fd, -1, NULL };
+	int ret = 0;
 
 	for (;;) {
 		/* A negative fd is skipped by poll(). */
@@ -314,13 +319,18 @@ void gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd)
 			forward_stop(&s);
 		if (readable(&fds[POLL_CLIENT]) && s.client_fd == fds[POLL_CLIENT].fd)
 			read_client(&s);
-		if (readable(&fds[POLL_LISTEN]))
-			accept_client(&s);
+		if (readable(&fds[POLL_LISTEN]) && !accept_client(&s)) {
+			ret = -1;
+			break;
+		}
 		if (readable(&fds[POLL_QUIT]))
 			break;
 	}
 	/* The VMM is ending: close the client without resuming anything. */
+	int e = errno;
 	gdb_conn_free(s.conn);
 	if (s.client_fd >= 0)
 		close(s.client_fd);
+	errno = e;
+	return ret;
 }

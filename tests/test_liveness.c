@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define G(name) "tests/guests/" name
 #define STATUS_FAULT 1

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "harness.h"
 
 #define STATUS_USAGE 2
 #define RUN_BOUND_S 10.0        /* kill kvm-vmm after this */

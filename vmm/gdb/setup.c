@@ -19,7 +19,13 @@ static void *server_thread(void *arg)
 {
 	struct gdb_vm *g = arg;
 
-	gdb_serve(g->listen_fd, &g->target, g->quit_fd);
+	if (gdb_serve(g->listen_fd, &g->target, g->quit_fd) < 0) {
+		int e = errno;
+
+		vmm_msg(g->vm, "gdb: cannot accept a connection: %s%s", strerror(e),
+			vmm_errno_hint(e));
+		vm_end(g->vm, STATUS_FAULT);
+	}
 	return NULL;
 }
 
