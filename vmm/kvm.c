@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "x86/x86.h"
 
 static int kvm = -1;
 
@@ -58,62 +59,18 @@ bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
 	return gpa <= vm->mem_size && len <= vm->mem_size - gpa;
 }
 
-/* KVM_GET_SUPPORTED_CPUID, fetched once: every vCPU gets the host's
- * supported CPUID (long mode needs it), with its own APIC ID. */
-static struct kvm_cpuid2 *supported_cpuid(char *err)
-{
-	static struct kvm_cpuid2 *cpuid;
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	int nent = 256;   /* KVM's own limit: one call is enough */
-
-	pthread_mutex_lock(&lock);
-	while (!cpuid) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
-
-		if (!c)
-			break;
-		c->nent = nent;
-		if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-			cpuid = c;
-			break;
-		}
-		free(c);
-		if (errno != E2BIG || nent > 4096) {
-			vmm_fail(err, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-			break;
-		}
-		nent *= 2;
-	}
-	pthread_mutex_unlock(&lock);
-	return cpuid;
-}
-
-#define CPUID_LEAF_FEATURES 1
-#define CPUID_APIC_ID_SHIFT 24 /* CPUID.1:EBX[31:24] initial APIC ID */
-
+/* Every vCPU gets the CPUID of x86/cpuid.c, with its own APIC ID. */
 static int vcpu_set_cpuid(struct vcpu *cpu, char *err)
 {
-	struct kvm_cpuid2 *sup = supported_cpuid(err);
-	struct kvm_cpuid2 *c;
-	size_t size;
-	int ret;
+	struct {
+		struct kvm_cpuid2 head;
+		struct kvm_cpuid_entry2 entries[CPUID_ENTRIES];
+	} c;
 
-	if (!sup)
-		return -1;
-	size = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
-	c = malloc(size);
-	if (!c)
-		return vmm_fail(err, "out of memory");
-	memcpy(c, sup, size);
-	for (unsigned i = 0; i < c->nent; i++) {
-		if (c->entries[i].function == CPUID_LEAF_FEATURES) {
-			c->entries[i].ebx &= ~(0xffU << CPUID_APIC_ID_SHIFT);
-			c->entries[i].ebx |= (uint32_t)cpu->id << CPUID_APIC_ID_SHIFT;
-		}
-	}
-	ret = ioctl(cpu->fd, KVM_SET_CPUID2, c);
-	free(c);
-	if (ret < 0)
+	memset(&c, 0, sizeof(c));
+	c.head.nent = CPUID_ENTRIES;
+	cpuid_table((uint32_t)cpu->id, c.entries);
+	if (ioctl(cpu->fd, KVM_SET_CPUID2, &c) < 0)
 		return vmm_fail(err, "KVM_SET_CPUID2: %s", strerror(errno));
 	return 0;
 }
@@ -251,4 +208,13 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+}
+
+void vm_forget(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		pthread_mutex_destroy(&vm->cpus[i].kick_lock);
+	free(vm->cpus);
+	vm->cpus = NULL;
+	vm->ncpus = 0;
 }

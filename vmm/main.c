@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 	char err[VMM_ERR_LEN];
 	double start;
 	int status = STATUS_OK, sigfd = -1;
+	bool ran = false;
 
 	keep_standard_fds();
 	start = now_seconds();
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
 	if (vmm_start(&vmm, err) < 0)
 		fprintf(stderr, VMM_NAME ": %s\n", err);
 	vmm_wait(&vmm, opts.timeout, sigfd);
+	ran = true;
 	gdb_stop(&vmm.vms[0]);
 	status = overall_status(&vmm);
 	/* Ended by --timeout or a signal: a stuck stdout must not hold us. */
@@ -208,8 +210,12 @@ out:
 		vm_end(&vmm.vms[g], status);   /* no-op for guests that ended */
 	console_stop(OUTPUT_GRACE_SECONDS, sigfd);   /* no-op unless it returned early */
 	input_stop();
-	for (int g = 0; g < vmm.nvms; g++)
-		vm_destroy(&vmm.vms[g]);
+	for (int g = 0; g < vmm.nvms; g++) {
+		if (ran)
+			vm_forget(&vmm.vms[g]);   /* exit releases the VMs at once */
+		else
+			vm_destroy(&vmm.vms[g]);
+	}
 	free(vmm.vms);
 	close(vmm.done_fd);
 	if (sigfd >= 0)

@@ -124,6 +124,10 @@ int kvm_fd(void);
 int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err);
 /* Release the VM, its vCPUs and its memory. Safe on a half-created VM. */
 void vm_destroy(struct vm *vm);
+/* At process exit: free what kvm-vmm allocated, but leave the VM, its
+ * vCPUs and its RAM to the kernel, which releases them all at once at
+ * exit (sooner than closing and unmapping them one by one). */
+void vm_forget(struct vm *vm);
 /* True if [gpa, gpa+len) lies inside the guest's RAM (no wrap-around). */
 bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len);
 

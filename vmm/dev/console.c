@@ -6,13 +6,16 @@
  * blocks when stdout is slow or stuck, and no lock is held while it does.
  * A vCPU that finds the queue full waits for room, unless its guest is
  * ending (its bytes are dropped) or gdb wants it stopped (its bytes go
- * past the limit, so that it can park). VMM messages go to stderr, one
- * write() a line.
+ * past the limit, so that it can park). When stdout is a regular file or
+ * /dev/null, where a write never waits, the vCPUs write their lines
+ * themselves. VMM messages go to stderr, one write() a line.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #define QUEUE_LIMIT (64 * 1024)        /* bytes a vCPU may queue before it waits */
 #define QUEUE_SIZE (2 * QUEUE_LIMIT)   /* room for lines pushed past the limit */
 #define PROGRESS_WAIT_MS 100           /* console_stop: how often it looks */
+#define DEV_NULL makedev(1, 3)         /* /dev/null: writes never wait */
 
 /* The queue between the vCPUs and the writer thread: a ring of bytes. */
 static struct {
@@ -35,7 +39,7 @@ static struct {
 	bool broken;             /* stdout failed: drop everything */
 	bool quit;
 	bool started;
-	bool start_failed;       /* no writer thread: vCPUs write themselves */
+	bool direct;             /* no writer thread: vCPUs write themselves */
 	pthread_t thread;
 } q = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -100,19 +104,31 @@ static void *writer_thread(void *arg)
 	return NULL;
 }
 
-/* Start the writer at the first line (caller holds q.lock): a guest that
- * prints nothing costs no thread. */
+/* Can a write() to stdout wait on someone? Not when it is a regular file
+ * or /dev/null: then the vCPUs write themselves and no thread is needed. */
+static bool stdout_may_block(void)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) < 0)
+		return true;
+	return !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == DEV_NULL));
+}
+
+/* At the first line (caller holds q.lock): start the writer if stdout may
+ * block; a guest that prints nothing costs no thread. False: write
+ * directly. */
 static bool writer_running(void)
 {
-	if (!q.started && !q.start_failed) {
-		int e = pthread_create(&q.thread, NULL, writer_thread, NULL);
-
+	if (!q.started && !q.direct) {
+		int e = stdout_may_block() ? pthread_create(&q.thread, NULL, writer_thread, NULL)
+					   : -1;
 		static const char msg[] = VMM_NAME ": cannot start the console writer "
 					  "thread: output is written directly\n";
 
 		q.started = e == 0;
-		q.start_failed = e != 0;
-		if (e)   /* not vmm_msg(): it waits for this queue */
+		q.direct = e != 0;
+		if (e > 0)   /* not vmm_msg(): it waits for this queue */
 			write_all(STDERR_FILENO, msg, sizeof(msg) - 1);
 	}
 	return q.started;

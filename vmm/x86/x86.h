@@ -1,6 +1,6 @@
 /*
  * x86.h - the x86 side of the runner: CPU modes and their set-up
- * (setup.c), reading guest memory by linear address through the guest's
+ * (setup.c), what CPUID answers (cpuid.c), reading guest memory by linear address through the guest's
  * own page tables (paging.c), registers and descriptors in words
  * (describe.c), and the report of a guest that died (dump.c). The named
  * register bits are in bits.h.
@@ -32,11 +32,18 @@ bool cpu_in_64bit_code(const struct kvm_sregs *s);
  * 64-bit code): what gdb calls the PC. */
 uint64_t cpu_linear_pc(const struct kvm_regs *r, const struct kvm_sregs *s);
 
+/* The CPUID a vCPU answers (cpuid.c): vendor, baseline features, long
+ * mode, and APIC ID apic_id in leaf 1; the host's values masked to what
+ * every x86-64 KVM offers. Cheap where CPUID traps (nested hosts), unlike
+ * KVM_GET_SUPPORTED_CPUID. Call it from one thread at a time. */
+#define CPUID_ENTRIES 4
+void cpuid_table(uint32_t apic_id, struct kvm_cpuid_entry2 out[CPUID_ENTRIES]);
+
 /* Write the tables `mode` needs into guest RAM (GDT, page tables). */
 void cpu_write_tables(uint8_t *mem, uint64_t mem_size, enum cpu_mode mode);
 /* Set the registers of vCPU cpu for `mode`, starting at `entry` (segments,
- * control registers, stack, RDI = vCPU id, RSI = vCPU count) and its CPUID
- * (with its APIC ID). Returns 0 or -1 with err. */
+ * control registers, stack, RDI = vCPU id, RSI = vCPU count). Returns 0 or
+ * -1 with err. */
 int cpu_setup(struct vcpu *cpu, enum cpu_mode mode, uint64_t entry, char *err);
 /* Multiboot: EAX = magic, EBX = information structure (written to RAM). */
 int cpu_setup_multiboot(struct vcpu *cpu, char *err);
