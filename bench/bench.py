@@ -114,9 +114,10 @@ class Bench:
         t = self.table
         ref = t.result(1, what, "kvm-vmm", vmm.wall, ref="=", reason=vmm.reason,
                        note="reference; ratio = time ÷ kvm-vmm" + cpu_note(vmm.cpu))
-        over_floor = ""
+        over_floor = ""   # the target's own ratio, by wall and by CPU time
         if ref and floor.ok and floor.wall:
-            over_floor = f"kvm-vmm = {fmt_ratio(ref / median(floor.wall))} floor; "
+            by_cpu = f" ({fmt_ratio(median(vmm.cpu) / median(floor.cpu))} by CPU time)"
+            over_floor = f"kvm-vmm = {fmt_ratio(ref / median(floor.wall))} floor{by_cpu}; "
         t.result(1, what, "floor: bench/floor.c, same image", floor.wall, ref=ref,
                  reason=floor.reason,
                  target=TARGET_FLOOR,
