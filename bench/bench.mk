@@ -1,13 +1,13 @@
 # bench/bench.mk - `make bench`: build the benchmark guests, their QEMU disk
 # images, the bare-KVM floor and the native compute program (all in
-# build/bench/), then run bench/run.sh, which prints the results as a
+# build/bench/), then run bench/bench.py, which prints the results as a
 # Markdown table. `make bench QUICK=1` uses fewer runs and smaller sizes;
 # `make bench BENCH_ROWS="2 3"` runs only those rows.
 # Included by the top Makefile.
 
 BENCH_OUT := $(BUILD)/bench
 
-# Sizes of the workloads (bench/run.sh gets them from here):
+# Sizes of the workloads (bench/bench.py gets them from here):
 #   EXITS        row 2: `out`s to port 0xE9 in one run
 #   SCALE_EXITS  row 6: `out`s per guest when many guests run at once
 #   FIB_RING3    row 3: fib(n) natively, in ring 3 and under QEMU
@@ -41,10 +41,10 @@ BENCH_LD = ld -m elf_i386 -n --build-id=none --defsym=LOAD_ADDR=0x7c00 -T guest/
 
 ## bench: measure kvm-vmm against QEMU, native code and bare KVM (QUICK=1: fast)
 bench: bench-build
-	$(Q)QUICK=$(QUICK) BENCH_ROWS="$(BENCH_ROWS)" KVM_VMM=./$(VMM) BENCH_OUT=$(BENCH_OUT) \
-	    BENCH_EXITS=$(BENCH_EXITS) BENCH_SCALE_EXITS=$(BENCH_SCALE_EXITS) \
-	    BENCH_FIB_RING3=$(BENCH_FIB_RING3) BENCH_FIB_RING0=$(BENCH_FIB_RING0) \
-	    bash bench/run.sh
+	$(Q)python3 -B bench/bench.py $(if $(filter 1,$(QUICK)),--quick) --rows "$(BENCH_ROWS)" \
+	    --vmm ./$(VMM) --out $(BENCH_OUT) --exits $(BENCH_EXITS) \
+	    --scale-exits $(BENCH_SCALE_EXITS) --fib-ring3 $(BENCH_FIB_RING3) \
+	    --fib-ring0 $(BENCH_FIB_RING0)
 
 bench-build: deps $(VMM) $(BENCH_GUESTS) $(BENCH_IMAGES) $(BENCH_PROGRAMS)
 
