@@ -103,6 +103,20 @@ bool vcpu_pause_in_io(struct vcpu *cpu)
 	return !atomic_load(&cpu->vm->ending);
 }
 
+int vmm_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int e = pthread_attr_init(&attr);
+
+	if (e)
+		return e;
+	e = pthread_attr_setstacksize(&attr, VMM_THREAD_STACK);
+	if (!e)
+		e = pthread_create(thread, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return e;
+}
+
 const char *vmm_errno_hint(int e)
 {
 	switch (e) {
@@ -299,7 +313,7 @@ int vmm_start(struct vmm *vmm, char *err)
 			int e;
 
 			pthread_mutex_lock(&cpu->kick_lock);
-			e = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+			e = vmm_thread_start(&cpu->thread, vcpu_thread, cpu);
 			cpu->thread_alive = cpu->joinable = e == 0;
 			pthread_mutex_unlock(&cpu->kick_lock);
 			if (!e)

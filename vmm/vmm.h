@@ -155,6 +155,12 @@ void vcpu_kick(struct vcpu *cpu);
  * ending; otherwise gdb wants the guest stopped: the vCPU parks until gdb
  * resumes it, and true says to wait on. On the vCPU's own thread. */
 bool vcpu_pause_in_io(struct vcpu *cpu);
+/* Start a thread of kvm-vmm (a vCPU, the console writer, the input reader,
+ * the gdb server) with a stack of VMM_THREAD_STACK bytes, enough for all of
+ * them and cheaper to set up and tear down than the default 8 MiB.
+ * Returns 0 or an errno value. */
+#define VMM_THREAD_STACK (512 * 1024)
+int vmm_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* A one-line hint for an errno that means the host ran out of something
  * (" — the process is out of file descriptors (see ulimit -n)"), or "". */
 const char *vmm_errno_hint(int e);

@@ -121,7 +121,7 @@ static bool stdout_may_block(void)
 static bool writer_running(void)
 {
 	if (!q.started && !q.direct) {
-		int e = stdout_may_block() ? pthread_create(&q.thread, NULL, writer_thread, NULL)
+		int e = stdout_may_block() ? vmm_thread_start(&q.thread, writer_thread, NULL)
 					   : -1;
 		static const char msg[] = VMM_NAME ": cannot start the console writer "
 					  "thread: output is written directly\n";

@@ -103,7 +103,7 @@ static void reader_running(void)
 
 	if (in.started || in.eof)
 		return;
-	e = pthread_create(&in.thread, NULL, reader_thread, NULL);
+	e = vmm_thread_start(&in.thread, reader_thread, NULL);
 	if (e) {
 		in.eof = true;
 		vmm_msg(NULL, "cannot start the input reader thread (%s): the guest gets end of input",

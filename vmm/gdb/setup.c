@@ -105,7 +105,7 @@ int gdb_start(struct vm *vm, const char *spec, char *err)
 	gdb_state_callbacks(&g->target);
 	gdb_stop_callbacks(&g->target);
 	vm->debug = g;
-	e = pthread_create(&g->server, NULL, server_thread, g);
+	e = vmm_thread_start(&g->server, server_thread, g);
 	if (e) {
 		vmm_fail(err, "cannot start the gdb server thread: %s%s", strerror(e),
 			 vmm_errno_hint(e));
