@@ -23,7 +23,7 @@
 
 #define QUEUE_LIMIT (64 * 1024)        /* bytes a vCPU may queue before it waits */
 #define QUEUE_SIZE (2 * QUEUE_LIMIT)   /* room for lines pushed past the limit */
-#define PROGRESS_WAIT_MS 100           /* console_stop: how often it looks */
+#define PROGRESS_WAIT_S 0.1            /* console_stop: how often it looks */
 #define DEV_NULL makedev(1, 3)         /* /dev/null: writes never wait */
 
 /* The queue between the vCPUs and the writer thread: a ring of bytes. */
@@ -245,6 +245,21 @@ void console_wake(void)
 	pthread_mutex_unlock(&q.lock);
 }
 
+/* The CLOCK_REALTIME time `seconds` from now, for pthread_cond_timedwait. */
+static struct timespec after_seconds(double seconds)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += (time_t)seconds;
+	t.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 static bool fd_readable(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -254,47 +269,39 @@ static bool fd_readable(int fd)
 
 size_t console_stop(double seconds, int cancel_fd)
 {
-	struct timespec until;
-	size_t left, last = 0;
-	bool stuck = false;
+	double idle = 0;   /* seconds without progress */
+	size_t left, last;
+	bool stuck = false, started;
 
-	if (!q.started)
-		return q.dropped;
 	pthread_mutex_lock(&q.lock);
+	last = q.written;
 	/* Wait while the writer makes progress; give up after `seconds`
 	 * without any (a reader that never reads), or at once on cancel. */
-	while ((q.len > 0 || q.writing) && !q.broken && !stuck) {
-		double waited = 0;
+	while (q.started && (q.len > 0 || q.writing) && !q.broken) {
+		struct timespec until = after_seconds(PROGRESS_WAIT_S);
 
+		pthread_cond_timedwait(&q.room, &q.lock, &until);
+		idle = q.written == last ? idle + PROGRESS_WAIT_S : 0;
 		last = q.written;
-		while (q.written == last && (q.len > 0 || q.writing) && !q.broken) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += PROGRESS_WAIT_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&q.room, &q.lock, &until);
-			waited += PROGRESS_WAIT_MS / 1000.0;
-			pthread_mutex_unlock(&q.lock);
-			bool cancel = fd_readable(cancel_fd);
-			pthread_mutex_lock(&q.lock);
-			if (cancel || (seconds >= 0 && waited >= seconds)) {
-				stuck = true;
-				break;
-			}
+		pthread_mutex_unlock(&q.lock);
+		stuck = fd_readable(cancel_fd);
+		pthread_mutex_lock(&q.lock);
+		if (stuck || (seconds >= 0 && idle >= seconds)) {
+			stuck = true;
+			break;
 		}
 	}
 	q.quit = true;
 	pthread_cond_signal(&q.data);
 	left = q.len + q.dropped;
+	started = q.started;
+	q.started = false;
 	pthread_mutex_unlock(&q.lock);
 	/* A writer stuck in write() is left behind: the process is ending. */
-	if (!stuck)
+	if (started && !stuck)
 		pthread_join(q.thread, NULL);
-	else
+	else if (started)
 		pthread_detach(q.thread);
-	q.started = false;
 	return left;
 }
 
@@ -302,15 +309,8 @@ size_t console_stop(double seconds, int cancel_fd)
  * message on stderr comes after the guest output before it. */
 static void console_sync(double seconds)
 {
-	struct timespec until;
+	struct timespec until = after_seconds(seconds);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&q.lock);
 	while (q.started && (q.len > 0 || q.writing) && !q.broken)
 		if (pthread_cond_timedwait(&q.room, &q.lock, &until) == ETIMEDOUT)
