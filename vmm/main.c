@@ -34,14 +34,6 @@ static void keep_standard_fds(void)
 			_exit(STATUS_FAULT);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Create, load and set up guest number `index` from `path`. Returns 0,
  * STATUS_USAGE for a guest file that cannot run, or -1 (host failure). */
 static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
@@ -142,7 +134,7 @@ int main(int argc, char **argv)
 	bool ran = false;
 
 	keep_standard_fds();
-	start = now_seconds();
+	start = vmm_now();
 
 	switch (vmm_parse_args(argc, argv, &opts, err)) {
 	case PARSE_HELP:
@@ -204,7 +196,7 @@ int main(int argc, char **argv)
 	console_stop(status == STATUS_TIMEOUT || status > STATUS_SIGNAL_BASE ? OUTPUT_GRACE_SECONDS
 									     : -1, sigfd);
 	if (opts.stats)
-		stats_print(&vmm, now_seconds() - start);
+		stats_print(&vmm, vmm_now() - start);
 out:
 	for (int g = 0; g < vmm.nvms; g++)
 		vm_end(&vmm.vms[g], status);   /* no-op for guests that ended */

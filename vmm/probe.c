@@ -320,14 +320,6 @@ static void check_ring3(char *err)
 	vm_destroy(&s.vm);
 }
 
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Run `code` with its loop count patched to n; seconds until the first
  * exit that is not an `out` to the console, counting those exits. */
 static double time_code(const uint8_t *code, size_t len, uint32_t n, bool ring3, bool until_out,
@@ -344,12 +336,12 @@ static double time_code(const uint8_t *code, size_t len, uint32_t n, bool ring3,
 		return -1;
 	if (ring3 && enter_ring3(&s) < 0)
 		goto out;
-	t0 = seconds();
+	t0 = vmm_now();
 	do {
 		reason = ioctl(s.vm.cpus[0].fd, KVM_RUN, 0) < 0 ? -1 : (int)s.vm.cpus[0].run->exit_reason;
 	} while (!until_out && exited_to_port(&s, reason));
 	if (reason == (until_out ? KVM_EXIT_IO : KVM_EXIT_HLT))
-		t = seconds() - t0;
+		t = vmm_now() - t0;
 out:
 	vm_destroy(&s.vm);
 	return t;

@@ -366,7 +366,7 @@ static bool kick_irqchip_guests(struct vmm *vmm)
 	return any;
 }
 
-static double now_seconds(void)
+double vmm_now(void)
 {
 	struct timespec ts;
 
@@ -378,7 +378,7 @@ enum { WAIT_DONE, WAIT_SIGNAL, WAIT_FDS };
 
 void vmm_wait(struct vmm *vmm, double timeout, int sigfd)
 {
-	double deadline = timeout > 0 ? now_seconds() + timeout : 0;
+	double deadline = timeout > 0 ? vmm_now() + timeout : 0;
 	bool idle_checks = true, timed_out = false;
 	uint64_t v;
 
@@ -392,7 +392,7 @@ void vmm_wait(struct vmm *vmm, double timeout, int sigfd)
 		if (idle_checks)
 			wait_ms = IDLE_CHECK_MS;
 		if (deadline > 0 && !timed_out) {
-			double left_ms = (deadline - now_seconds()) * 1e3;
+			double left_ms = (deadline - vmm_now()) * 1e3;
 			int ms = left_ms > 0 ? (int)left_ms + 1 : 0;
 
 			if (wait_ms < 0 || ms < wait_ms)
@@ -412,7 +412,7 @@ void vmm_wait(struct vmm *vmm, double timeout, int sigfd)
 				end_all(vmm, STATUS_SIGNAL_BASE + (int)si.ssi_signo, why);
 			}
 		}
-		if (deadline > 0 && !timed_out && now_seconds() >= deadline) {
+		if (deadline > 0 && !timed_out && vmm_now() >= deadline) {
 			char why[80];
 
 			snprintf(why, sizeof(why), "timed out after %g s (--timeout): guest stopped",

@@ -161,6 +161,8 @@ bool vcpu_pause_in_io(struct vcpu *cpu);
  * Returns 0 or an errno value. */
 #define VMM_THREAD_STACK (512 * 1024)
 int vmm_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+/* Seconds on the monotonic clock. */
+double vmm_now(void);
 /* A one-line hint for an errno that means the host ran out of something
  * (" — the process is out of file descriptors (see ulimit -n)"), or "". */
 const char *vmm_errno_hint(int e);
