@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,6 +44,9 @@ static const uint8_t code_int3[] = { OP_INT3, OUT_E9, OP_HLT };
 /* Write to [bx] (16-bit: mov [bx],ax) or [rbx] (32/64-bit: mov [ebx],eax). */
 static const uint8_t code_store16[] = { 0x89, 0x07, OUT_E9, OP_HLT };
 static const uint8_t code_store32[] = { 0x89, 0x03, OUT_E9, OP_HLT };
+/* rep stosb (CX/ECX = REP_PROBE_COUNT, to [DI/EDI]); then out, hlt */
+static const uint8_t code_rep[] = { 0xf3, 0xaa, OUT_E9, OP_HLT };
+#define REP_PROBE_COUNT 3
 /* Real-mode int3 handler: out 'I' to show the guest's IVT ran it. */
 static const uint8_t code_handler[] = { 0xb0, 'I', 0xe6, PORT_DEBUGCON, OP_HLT };
 /* 32/64-bit: mov ecx, n; l: out 0xe9,al; loop l; hlt  (n patched in) */
@@ -155,15 +159,22 @@ static bool set_debug(struct scratch *s, uint32_t control, uint64_t dr0, uint64_
 	return ioctl(s->vm.cpus[0].fd, KVM_SET_GUEST_DEBUG, &dbg) == 0;
 }
 
-static bool set_rbx(struct scratch *s, uint64_t v)
+/* Set one general register (a pointer into struct kvm_regs). */
+static bool set_reg(struct scratch *s, size_t offset, uint64_t v)
 {
 	struct kvm_regs r;
 
 	if (ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) < 0)
 		return false;
-	r.rbx = v;
+	memcpy((uint8_t *)&r + offset, &v, sizeof(v));
 	return ioctl(s->vm.cpus[0].fd, KVM_SET_REGS, &r) == 0;
 }
+
+static bool set_rbx(struct scratch *s, uint64_t v)
+{
+	return set_reg(s, offsetof(struct kvm_regs, rbx), v);
+}
+
 
 static bool exited_to_port(struct scratch *s, int reason)
 {
@@ -175,8 +186,23 @@ static enum probe_result yes_if(bool b)
 	return b ? PROBE_YES : PROBE_NO;
 }
 
+/* After one single-step of code_rep: did it do one iteration only (the
+ * PC still on the instruction, the count one less), as hardware does? */
+static enum probe_result step_rep_result(struct scratch *s)
+{
+	struct kvm_regs r;
+
+	if (!set_reg(s, offsetof(struct kvm_regs, rcx), REP_PROBE_COUNT) ||
+	    !set_reg(s, offsetof(struct kvm_regs, rdi), PROBE_DATA) ||
+	    !set_debug(s, KVM_GUESTDBG_SINGLESTEP, 0, 0) || scratch_run(s) != KVM_EXIT_DEBUG ||
+	    ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) < 0)
+		return PROBE_NO;
+	return yes_if(s->vm.cpus[0].run->debug.arch.pc == PROBE_CODE &&
+		      r.rcx == REP_PROBE_COUNT - 1);
+}
+
 /* Kinds of check, each run in a fresh scratch VM. */
-enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH };
+enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH, CHECK_STEP_REP };
 
 static enum probe_result run_check(enum check check, enum cpu_mode mode, char *err)
 {
@@ -191,6 +217,7 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 	case CHECK_STEP:
 	case CHECK_HWBP: code = code_nops; len = sizeof(code_nops); break;
 	case CHECK_SWBP: code = code_int3; len = sizeof(code_int3); break;
+	case CHECK_STEP_REP: code = code_rep; len = sizeof(code_rep); break;
 	case CHECK_WATCH:
 		code = mode == MODE_REAL ? code_store16 : code_store32;
 		len = sizeof(code_store32);
@@ -216,6 +243,9 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 			res = yes_if(reason == KVM_EXIT_DEBUG &&
 				     s.vm.cpus[0].run->debug.arch.pc == PROBE_CODE + 1);
 		}
+		break;
+	case CHECK_STEP_REP:
+		res = step_rep_result(&s);
 		break;
 	case CHECK_SWBP:
 		if (set_debug(&s, KVM_GUESTDBG_USE_SW_BP, 0, 0)) {
@@ -391,6 +421,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.sw_bp[m] = run_check(CHECK_SWBP, m, err);
 			caps.hw_bp[m] = run_check(CHECK_HWBP, m, err);
 			caps.hw_watch[m] = run_check(CHECK_WATCH, m, err);
+			caps.step_rep[m] = run_check(CHECK_STEP_REP, m, err);
 		}
 		caps.paging32 = check_paging32(err);
 		check_ring3(err);
@@ -427,6 +458,7 @@ void probe_print(const struct host_caps *c)
 	ROW("int3 exits (KVM_GUESTDBG_USE_SW_BP)", sw_bp);
 	ROW("hardware execute breakpoints", hw_bp);
 	ROW("hardware data watchpoints", hw_watch);
+	ROW("single-step: one `rep` iteration", step_rep);
 #undef ROW
 	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
 	       result_word(c->paging32), "-");

@@ -62,12 +62,15 @@ void gdb_vm_ended(struct vm *vm);
 
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
-#define MAX_BREAKPOINTS 256
-#define MAX_WATCH_LEN 64      /* emulated watchpoints: bytes compared */
+#define MAX_BREAKPOINTS 4096       /* breakpoints and watchpoints together */
+#define MAX_WATCH_LEN (1U << 20)   /* bytes one watchpoint may cover */
 
 struct breakpoint {
 	enum gdb_bp_type type;
 	uint64_t addr, len;
+	/* Watchpoints: the watched bytes as each vCPU last saw them, len
+	 * bytes a vCPU (vCPU n's at seen + n * len); NULL for breakpoints. */
+	uint8_t *seen;
 };
 
 /* The debugger's state of one guest. */
@@ -91,8 +94,8 @@ struct gdb_vm {
 
 	/* Breakpoints and watchpoints (debug_x86.c). Changed by gdb only
 	 * while every vCPU is stopped; read by vCPUs under lock. */
-	struct breakpoint bp[MAX_BREAKPOINTS];
-	int nbp;
+	struct breakpoint *bp;  /* nbp of them, room for bp_room */
+	int nbp, bp_room;
 	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
 };
 
@@ -101,8 +104,9 @@ struct gdb_vcpu {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
+	uint64_t kernel_gs_base; /* MSR_KERNEL_GS_BASE */
 	bool have_state;        /* the snapshot is current (taken at park) */
-	bool regs_dirty, sregs_dirty, fpu_dirty;
+	bool regs_dirty, sregs_dirty, fpu_dirty, msr_dirty;
 	enum gdb_action action;
 	/* How the vCPU runs until its next stop (debug_x86.c): */
 	bool emulate;           /* single-step-and-compare for bps/watchpoints */
@@ -111,8 +115,11 @@ struct gdb_vcpu {
 	bool armed;             /* debug state set for bp_generation */
 	struct kvm_guest_debug dbg; /* what KVM was last told */
 	bool dbg_set;
-	/* Emulated watchpoints: the watched bytes as this vCPU last saw them. */
-	uint8_t watch_old[MAX_BREAKPOINTS][MAX_WATCH_LEN];
+	/* String instructions (debug_x86.c): the PC before the last step,
+	 * and a stop held back until the step that moves past a `rep`. */
+	uint64_t last_pc;
+	bool has_deferred;
+	struct gdb_stop deferred;
 };
 
 /* stop.c: ask every vCPU to stop, `stop` says why (NULL: no event);
@@ -149,6 +156,8 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
  * Returns 0 or -1 (not supported, table full, not found). */
 int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t addr,
 		  uint64_t len);
+/* Remove every breakpoint and watchpoint (detach) and free the table. */
+void gdb_bp_clear(struct gdb_vm *g);
 
 /* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */
 void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,

@@ -32,6 +32,7 @@ static void free_gdb_vm(struct vm *vm, struct gdb_vm *g)
 		close(g->stop_fd);
 	if (g->quit_fd >= 0)
 		close(g->quit_fd);
+	gdb_bp_clear(g);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->cond);
 	for (int i = 0; i < vm->ncpus; i++) {

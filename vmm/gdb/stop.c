@@ -242,6 +242,7 @@ static int resume(void *opaque, const enum gdb_action *actions)
 	for (int i = 0; i < vm->ncpus; i++) {
 		vm->cpus[i].debug->action = actions[i];
 		vm->cpus[i].debug->armed = false;
+		vm->cpus[i].debug->has_deferred = false;
 		if (actions[i] == GDB_ACTION_STEP && atomic_load(&vm->cpus[i].done))
 			stepped_done = i;
 	}
@@ -328,8 +329,7 @@ static void detach(void *opaque)
 	enum gdb_action all[g->vm->ncpus];
 
 	pthread_mutex_lock(&g->lock);
-	g->nbp = 0;
-	g->bp_generation++;
+	gdb_bp_clear(g);
 	g->attached = false;
 	pthread_mutex_unlock(&g->lock);
 	for (int i = 0; i < g->vm->ncpus; i++)

@@ -35,6 +35,7 @@ static int get_regs(void *opaque, int cpu, struct gdb_regs *out)
 	if (!d)
 		return -1;
 	gdb_regs_from_kvm(&d->regs, &d->sregs, &d->fpu, out);
+	out->k_gs_base = d->kernel_gs_base;   /* an MSR, not in KVM's sregs */
 	return 0;
 }
 
@@ -84,6 +85,10 @@ static int set_regs(void *opaque, int cpu, const struct gdb_regs *in)
 		if (load_selector(g->vm, &s, segs[i], (uint16_t)in->seg[i]) < 0)
 			return -1;
 	gdb_regs_to_kvm(in, &d->regs, &s, &d->fpu);
+	if (in->k_gs_base != d->kernel_gs_base) {
+		d->kernel_gs_base = in->k_gs_base;
+		d->msr_dirty = true;
+	}
 	if (memcmp(&s, &d->sregs, sizeof(s)) != 0) {
 		d->sregs = s;
 		d->sregs_dirty = true;

@@ -1,0 +1,244 @@
+/*
+ * test_gdb_watch.c - the real gdb against the stub on what goes beyond
+ * plain breakpoints: `rep` string instructions under stepi and
+ * watchpoints, watchpoints of any length and number, rwatch/awatch,
+ * quitting a scripted gdb (a detach: a later gdb attaches again),
+ * extended-remote after the guest exited, and the registers QEMU's stub
+ * shows (k_gs_base, cr8). The guest is tests/guests/gdb_watch.asm. What a
+ * host does with a single-stepped `rep` comes from the host probe
+ * (vmm/probe.c), which this test calls as kvm-vmm does.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "probe.h"
+#include "vmm.h"
+
+#define WATCH "tests/guests/gdb_watch.elf"
+#define SPIN "tests/guests/spin.elf"
+#define WATCH_STATUS 50          /* gdb_watch.asm exits with ticks = 50 */
+#define WATCH_STATUS_OCTAL "062" /* as gdb prints an exit code */
+#define BUFFER_LEN 13            /* gdb_watch.asm: buffer */
+#define STATUS_KILLED 137
+#define VMM_END_S 60.0
+
+/* Start kvm-vmm --gdb 0 GUEST; returns the port. */
+static int start_vmm(struct child *vmm, const char *guest)
+{
+	int port = child_start_gdb(vmm, guest, NULL);
+
+	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm->err_buf);
+	return port;
+}
+
+/* The VMM ends in time with `status` and no crash report. */
+static void finish_vmm(struct child *vmm, int status)
+{
+	struct run_result r;
+
+	child_wait(vmm, VMM_END_S, &r);
+	cr_assert_not(r.timed_out, "kvm-vmm did not end: %s", r.err);
+	assert_no_crash_report(r.err, "kvm-vmm");
+	cr_assert_eq(r.status, status, "kvm-vmm status %d, not %d: %s", r.status, status, r.err);
+	run_free(&r);
+}
+
+/* gdb -batch on GUEST with `target_cmd` (e.g. "target extended-remote")
+ * and the commands (NULL-terminated). */
+static void gdb_with(struct run_result *r, const char *target_cmd, int port, const char *guest,
+		     const char *const cmds[])
+{
+	char *argv[2 * GDB_MAX_CMDS + 8];
+	char target[96];
+	int n = 0;
+
+	snprintf(target, sizeof(target), "%s :%d", target_cmd, port);
+	argv[n++] = "gdb";
+	argv[n++] = "-batch";
+	argv[n++] = "-nx";
+	argv[n++] = (char *)guest;
+	argv[n++] = "-ex";
+	argv[n++] = target;
+	for (int i = 0; cmds[i] && n < 2 * GDB_MAX_CMDS; i++) {
+		argv[n++] = "-ex";
+		argv[n++] = (char *)cmds[i];
+	}
+	argv[n] = NULL;
+	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
+	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
+}
+
+/* What this host's KVM does (the probe kvm-vmm itself runs). */
+static const struct host_caps *host(void)
+{
+	char err[VMM_ERR_LEN];
+	const struct host_caps *caps = probe_host(false, err);
+
+	cr_assert_not_null(caps, "host probe: %s", err);
+	return caps;
+}
+
+/* ---- rep string instructions ---------------------------------------------------- */
+
+Test(gdb_watch, stepi_on_rep_stosb, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+	bool per_iteration = host()->step_rep[MODE_LONG] == PROBE_YES;
+
+	gdb_batch(&g, port, WATCH, "break rep_store", "continue", "stepi", "p $pc == after_rep",
+		  "p $rcx", "p $pc == rep_store", "kill", NULL);
+	if (per_iteration) {
+		/* Hardware semantics: one iteration, still on the instruction. */
+		assert_has(g.out, "$1 = 0\n");
+		assert_has(g.out, "$2 = 12\n");
+		assert_has(g.out, "$3 = 1\n");
+	} else {
+		/* One stepi moves past the whole instruction. */
+		assert_has(g.out, "$1 = 1\n");
+		assert_has(g.out, "$2 = 0\n");
+	}
+	finish_vmm(&vmm, STATUS_KILLED);
+	run_free(&g);
+}
+
+Test(gdb_watch, watchpoint_on_a_13_byte_array_written_by_rep_stosb, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+
+	gdb_batch(&g, port, WATCH, "watch *(char (*)[13])&buffer", "continue",
+		  "p $pc == after_rep", "p/x *(char (*)[13])&buffer", "delete", "continue", NULL);
+	cr_assert_null(strstr(g.err, "Could not insert"), "%s", g.err);
+	assert_has(g.out, "Hardware watchpoint 1: *(char (*)[13])&buffer");
+	if (host()->step_rep[MODE_LONG] == PROBE_YES) {
+		/* One iteration at a time: the first byte, still on the `rep`. */
+		assert_has(g.out, "$1 = 0\n");
+		assert_has(g.out, "$2 = {0x78, 0x0 <repeats 12 times>}");
+	} else {
+		/* The whole `rep` ran in one step: the stop comes after it. */
+		assert_has(g.out, "$1 = 1\n");
+		assert_has(g.out, "$2 = {0x78 <repeats 13 times>}");
+	}
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	finish_vmm(&vmm, WATCH_STATUS);
+	run_free(&g);
+}
+
+Test(gdb_watch, more_watchpoints_than_debug_registers, .timeout = 180)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+
+	/* Six watchpoints of 13, 4, 3, 2, 1 and 64 bytes; all but the one
+	 * on `ticks` see the `rep stosb`. */
+	gdb_batch(&g, port, WATCH, "watch *(char (*)[13])&buffer", "watch *(int *)&ticks",
+		  "watch *(char (*)[3])((char *)&buffer + 5)",
+		  "watch *(short *)((char *)&buffer + 10)", "watch *((char *)&buffer + 12)",
+		  "watch *(char (*)[64])&buffer", "continue", "delete 1 3 4 5 6", "continue",
+		  "p $pc == after_bump", "p *(int *)&ticks", "continue", "p *(int *)&ticks",
+		  "delete", "continue", NULL);
+	cr_assert_null(strstr(g.err, "Could not insert"), "%s", g.err);
+	cr_assert_null(strstr(g.err, "No breakpoint number"), "%s", g.err);
+	for (int i = 1; i <= 6; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "Hardware watchpoint %d: ", i);
+		assert_has(g.out, line);
+	}
+	assert_has(g.out, "Old value = 0\nNew value = 1\n");
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "$2 = 1\n");
+	assert_has(g.out, "$3 = 2\n");
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	finish_vmm(&vmm, WATCH_STATUS);
+	run_free(&g);
+}
+
+/* ---- quitting, extended-remote ------------------------------------------------ */
+
+Test(gdb_watch, quitting_a_scripted_gdb_detaches, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, SPIN);
+
+	/* gdb -batch ends without `kill`: the guest runs on ... */
+	gdb_batch(&g, port, SPIN, "p 1 + 1", NULL);
+	assert_has(g.out, "$1 = 2\n");
+	assert_has(g.out, "detached");
+	run_free(&g);
+	cr_assert(child_wait_stdout(&vmm, "spinning\n", VMM_END_S),
+		  "the guest did not run on after gdb quit: '%s'", vmm.out_buf);
+	usleep(300 * 1000);   /* from its print into its loop */
+	/* ... and a later gdb attaches again. */
+	gdb_batch(&g, port, SPIN, "p $pc == spin", "kill", NULL);
+	assert_has(g.out, "$1 = 1\n");
+	finish_vmm(&vmm, STATUS_KILLED);
+	run_free(&g);
+}
+
+Test(gdb_watch, quitting_after_a_stop_lets_the_guest_finish, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+
+	gdb_batch(&g, port, WATCH, "break bump", "continue", "p $pc == bump", NULL);
+	assert_has(g.out, "$1 = 1\n");
+	finish_vmm(&vmm, WATCH_STATUS);   /* gdb's breakpoint went with it */
+	run_free(&g);
+}
+
+Test(gdb_watch, extended_remote_after_the_guest_exited, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+	const char *const cmds[] = { "continue", "info threads", NULL };
+
+	gdb_with(&g, "target extended-remote", port, WATCH, cmds);
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	assert_has(g.out, "No threads.");
+	cr_assert_null(strstr(g.out, "New Thread"), "a thread after the exit:\n%s", g.out);
+	cr_assert_null(strstr(g.err, "E03"), "%s", g.err);
+	cr_assert_null(strstr(g.err, "Could not read registers"), "%s", g.err);
+	finish_vmm(&vmm, WATCH_STATUS);
+	run_free(&g);
+}
+
+/* ---- registers ------------------------------------------------------------------ */
+
+/* The registers QEMU 7.2's stub shows for x86-64, beyond the general ones. */
+static const char *const qemu_registers[] = {
+	"rip", "eflags", "cs", "ss", "ds", "es", "fs", "gs", "fs_base", "gs_base",
+	"k_gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer", "st0", "st7", "fctrl", "fstat",
+	"ftag", "fiseg", "fioff", "foseg", "fooff", "fop", "xmm0", "xmm15", "mxcsr", NULL,
+};
+
+Test(gdb_watch, registers_include_what_qemu_shows, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+	char line[64];
+
+	gdb_batch(&g, port, WATCH, "info all-registers", "set $k_gs_base = 0x12345678",
+		  "stepi", "p/x $k_gs_base", "p $cr8", "kill", NULL);
+	for (int i = 0; qemu_registers[i]; i++) {
+		snprintf(line, sizeof(line), "\n%s ", qemu_registers[i]);
+		assert_has(g.out, line);
+	}
+	/* Written back to the vCPU's MSR and read again after the step. */
+	assert_has(g.out, "$1 = 0x12345678\n");
+	assert_has(g.out, "$2 = 0\n");
+	finish_vmm(&vmm, STATUS_KILLED);
+	run_free(&g);
+}
