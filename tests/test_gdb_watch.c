@@ -107,28 +107,49 @@ Test(gdb_watch, stepi_on_rep_stosb, .timeout = 120)
 	run_free(&g);
 }
 
-Test(gdb_watch, watchpoint_on_a_13_byte_array_written_by_rep_stosb, .timeout = 120)
+/* Does the stub watch writes by read-only pages here (unless avoided)? */
+static bool readonly_watch(void)
+{
+	bool slots_exit = host()->ro_write[MODE_LONG] == PROBE_YES;   /* opens /dev/kvm */
+
+	return slots_exit && kvm_has_readonly_mem();
+}
+
+/* watch a 13-byte array that one `rep stosb` fills: with hardware
+ * semantics the first stop is after the first byte, on the `rep`; a host
+ * that runs the whole `rep` in one step stops after it, all 13 written. */
+static void watch_rep(bool hardware_semantics)
 {
 	struct child vmm;
 	struct run_result g;
 	int port = start_vmm(&vmm, WATCH);
 
 	gdb_batch(&g, port, WATCH, "watch *(char (*)[13])&buffer", "continue",
-		  "p $pc == after_rep", "p/x *(char (*)[13])&buffer", "delete", "continue", NULL);
+		  "p $pc == after_rep", "p/x *(char (*)[13])&buffer", "monitor info breakpoints",
+		  "delete", "continue", NULL);
 	cr_assert_null(strstr(g.err, "Could not insert"), "%s", g.err);
 	assert_has(g.out, "Hardware watchpoint 1: *(char (*)[13])&buffer");
-	if (host()->step_rep[MODE_LONG] == PROBE_YES) {
-		/* One iteration at a time: the first byte, still on the `rep`. */
+	if (hardware_semantics) {
 		assert_has(g.out, "$1 = 0\n");
 		assert_has(g.out, "$2 = {0x78, 0x0 <repeats 12 times>}");
 	} else {
-		/* The whole `rep` ran in one step: the stop comes after it. */
 		assert_has(g.out, "$1 = 1\n");
 		assert_has(g.out, "$2 = {0x78 <repeats 13 times>}");
 	}
 	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
 	finish_vmm(&vmm, WATCH_STATUS);
 	run_free(&g);
+}
+
+Test(gdb_watch, watchpoint_on_a_13_byte_array_written_by_rep_stosb, .timeout = 120)
+{
+	watch_rep(readonly_watch() || host()->step_rep[MODE_LONG] == PROBE_YES);
+}
+
+Test(gdb_watch, watchpoint_on_rep_stosb_by_single_stepping, .timeout = 120)
+{
+	setenv("KVM_VMM_GDB_AVOID", "readonly", 1);
+	watch_rep(host()->step_rep[MODE_LONG] == PROBE_YES);
 }
 
 Test(gdb_watch, more_watchpoints_than_debug_registers, .timeout = 180)
@@ -241,4 +262,136 @@ Test(gdb_watch, registers_include_what_qemu_shows, .timeout = 120)
 	assert_has(g.out, "$2 = 0\n");
 	finish_vmm(&vmm, STATUS_KILLED);
 	run_free(&g);
+}
+
+/* ---- mechanisms, and their fallbacks forced ------------------------------------ */
+
+/* Avoid the mechanisms in `avoid` (KVM_VMM_GDB_AVOID, read by kvm-vmm). */
+static void avoid(const char *mechanisms)
+{
+	cr_assert_eq(setenv("KVM_VMM_GDB_AVOID", mechanisms, 1), 0);
+}
+
+/* Six breakpoints, hit in turn for seven stops; the guest's own bytes
+ * are what gdb reads; the stub names the mechanisms it used. */
+static void six_breakpoints(const char *mechanism, const char *other_mechanism)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+
+	gdb_batch(&g, port, WATCH, "break tick", "break mark1", "break mark3", "break mark5",
+		  "break bump", "break after_bump", "continue", "continue", "continue",
+		  "continue", "continue", "continue", "continue", "p $pc == tick",
+		  "p *(int *)&ticks", "x/1xb bump", "monitor info breakpoints", "kill", NULL);
+	for (int i = 1; i <= 6; i++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "Breakpoint %d, ", i);
+		assert_has(g.out, line);
+	}
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "$2 = 1\n");
+	assert_has(g.out, "<bump>:\t0xff\n");   /* inc dword [ticks]: ff 05 ... */
+	assert_has(g.err, mechanism);
+	if (other_mechanism)
+		assert_has(g.err, other_mechanism);
+	finish_vmm(&vmm, STATUS_KILLED);
+	run_free(&g);
+}
+
+/* How breakpoints beyond the debug registers run on this host. */
+static const char *patch_mechanism(void)
+{
+	bool patch = true;
+
+	for (int m = 0; m < CPU_MODES; m++)
+		patch &= host()->sw_bp[m] == PROBE_YES || host()->hlt_exits[m] == PROBE_YES;
+	return patch ? "patched instruction" : "single-step-and-compare";
+}
+
+Test(gdb_watch, six_breakpoints_debug_registers_then_patches, .timeout = 180)
+{
+	six_breakpoints("debug register", patch_mechanism());
+}
+
+Test(gdb_watch, six_breakpoints_all_patched, .timeout = 180)
+{
+	avoid("debugreg");
+	six_breakpoints(patch_mechanism(), NULL);
+}
+
+Test(gdb_watch, six_breakpoints_by_single_stepping, .timeout = 300)
+{
+	avoid("debugreg,int3,hlt");
+	six_breakpoints("single-step-and-compare", NULL);
+}
+
+/* watch `ticks`: two hits, each reported after the writing instruction. */
+static void watch_ticks(const char *mechanism)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+
+	gdb_batch(&g, port, WATCH, "watch *(int *)&ticks", "continue", "continue",
+		  "p $pc == after_bump", "monitor info breakpoints", "delete", "continue", NULL);
+	assert_has(g.out, "Old value = 0\nNew value = 1\n");
+	assert_has(g.out, "Old value = 1\nNew value = 2\n");
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.err, mechanism);
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	finish_vmm(&vmm, WATCH_STATUS);
+	run_free(&g);
+}
+
+Test(gdb_watch, write_watchpoint_by_read_only_page, .timeout = 120)
+{
+	watch_ticks(host()->hw_watch[MODE_LONG] == PROBE_YES ? "debug register"
+		    : readonly_watch()                       ? "read-only page"
+							     : "single-step-and-compare");
+}
+
+Test(gdb_watch, write_watchpoint_by_single_stepping, .timeout = 180)
+{
+	avoid("debugreg,readonly");
+	watch_ticks("single-step-and-compare");
+}
+
+/* rwatch and awatch: supported where the stub sees reads; otherwise gdb
+ * is told "not supported" (the empty reply), and the guest can still be
+ * resumed once they are deleted. */
+static void read_watchpoints(void)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_vmm(&vmm, WATCH);
+	bool reads = host()->hw_watch[MODE_LONG] == PROBE_YES &&
+		     !(getenv("KVM_VMM_GDB_AVOID") && strstr(getenv("KVM_VMM_GDB_AVOID"), "debugreg"));
+
+	gdb_batch(&g, port, WATCH, "rwatch *(int *)&ticks", "continue", "p $pc == after_read",
+		  "show remote read-watchpoint-packet", "show remote access-watchpoint-packet",
+		  "delete", "continue", NULL);
+	if (reads) {
+		assert_has(g.out, "Value = 50");
+		assert_has(g.out, "$1 = 1\n");
+	} else {
+		assert_has(g.out, "Support for the `Z3' packet is auto-detected, currently disabled.");
+		assert_has(g.out, "Support for the `Z4' packet is auto-detected, currently disabled.");
+		assert_has(g.out, "$1 = 0\n");   /* not resumed while the rwatch was there */
+	}
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	finish_vmm(&vmm, WATCH_STATUS);
+	run_free(&g);
+}
+
+Test(gdb_watch, rwatch_and_awatch, .timeout = 120)
+{
+	read_watchpoints();
+}
+
+Test(gdb_watch, rwatch_and_awatch_without_debug_registers, .timeout = 120)
+{
+	avoid("debugreg");
+	read_watchpoints();
 }

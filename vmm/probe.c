@@ -41,6 +41,7 @@
 static const uint8_t code_out_hlt[] = { OUT_E9, OP_HLT };
 static const uint8_t code_nops[] = { OP_NOP, OP_NOP, OUT_E9, OP_HLT };
 static const uint8_t code_int3[] = { OP_INT3, OUT_E9, OP_HLT };
+static const uint8_t code_nop_hlt[] = { OP_NOP, OP_HLT };
 /* Write to [bx] (16-bit: mov [bx],ax) or [rbx] (32/64-bit: mov [ebx],eax). */
 static const uint8_t code_store16[] = { 0x89, 0x07, OUT_E9, OP_HLT };
 static const uint8_t code_store32[] = { 0x89, 0x03, OUT_E9, OP_HLT };
@@ -201,8 +202,26 @@ static enum probe_result step_rep_result(struct scratch *s)
 		      r.rcx == REP_PROBE_COUNT - 1);
 }
 
+/* With the data page mapped read-only, does the store exit as an MMIO
+ * write there, and does the guest go on after it (to its `out`)? */
+static enum probe_result ro_write_result(struct scratch *s, char *err)
+{
+	struct phys_range ro = { PROBE_DATA, PROBE_DATA + PAGE_SIZE };
+	struct kvm_run *run = s->vm.cpus[0].run;
+	int slots = 1;
+	bool mmio;
+
+	if (!kvm_has_readonly_mem() || !set_rbx(s, PROBE_DATA) ||
+	    vm_map_ram(&s->vm, &ro, 1, &slots, err) < 0)
+		return PROBE_NO;
+	mmio = scratch_run(s) == KVM_EXIT_MMIO && run->mmio.is_write &&
+	       run->mmio.phys_addr == PROBE_DATA;
+	return yes_if(mmio && exited_to_port(s, scratch_run(s)));
+}
+
 /* Kinds of check, each run in a fresh scratch VM. */
-enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH, CHECK_STEP_REP };
+enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH, CHECK_STEP_REP,
+	     CHECK_HLT, CHECK_RO_WRITE };
 
 static enum probe_result run_check(enum check check, enum cpu_mode mode, char *err)
 {
@@ -218,7 +237,9 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 	case CHECK_HWBP: code = code_nops; len = sizeof(code_nops); break;
 	case CHECK_SWBP: code = code_int3; len = sizeof(code_int3); break;
 	case CHECK_STEP_REP: code = code_rep; len = sizeof(code_rep); break;
+	case CHECK_HLT: code = code_nop_hlt; len = sizeof(code_nop_hlt); break;
 	case CHECK_WATCH:
+	case CHECK_RO_WRITE:
 		code = mode == MODE_REAL ? code_store16 : code_store32;
 		len = sizeof(code_store32);
 		break;
@@ -246,6 +267,12 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 		break;
 	case CHECK_STEP_REP:
 		res = step_rep_result(&s);
+		break;
+	case CHECK_HLT:
+		res = yes_if(scratch_run(&s) == KVM_EXIT_HLT);
+		break;
+	case CHECK_RO_WRITE:
+		res = ro_write_result(&s, err);
 		break;
 	case CHECK_SWBP:
 		if (set_debug(&s, KVM_GUESTDBG_USE_SW_BP, 0, 0)) {
@@ -422,6 +449,8 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.hw_bp[m] = run_check(CHECK_HWBP, m, err);
 			caps.hw_watch[m] = run_check(CHECK_WATCH, m, err);
 			caps.step_rep[m] = run_check(CHECK_STEP_REP, m, err);
+			caps.hlt_exits[m] = run_check(CHECK_HLT, m, err);
+			caps.ro_write[m] = run_check(CHECK_RO_WRITE, m, err);
 		}
 		caps.paging32 = check_paging32(err);
 		check_ring3(err);
@@ -459,6 +488,8 @@ void probe_print(const struct host_caps *c)
 	ROW("hardware execute breakpoints", hw_bp);
 	ROW("hardware data watchpoints", hw_watch);
 	ROW("single-step: one `rep` iteration", step_rep);
+	ROW("hlt exits (no --irqchip)", hlt_exits);
+	ROW("write to read-only memory slot exits", ro_write);
 #undef ROW
 	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
 	       result_word(c->paging32), "-");

@@ -19,7 +19,6 @@
 #include "gdb/gdb.h"
 #include "x86/bits.h"
 
-#define OP_HLT 0xf4
 #define MSR_KERNEL_GS_BASE 0xC0000102   /* what `swapgs` exchanges with GS.base */
 
 /* ---- the vCPU's registers, on its own thread ----------------------------- */
@@ -103,10 +102,10 @@ int gdb_exec_bp_at(const struct gdb_vm *g, uint64_t pc)
 bool gdb_at_hlt(struct vcpu *cpu)
 {
 	struct gdb_vcpu *d = cpu->debug;
-	uint8_t op;
 
-	return x86_read_linear(cpu->vm, &d->sregs, cpu_linear_pc(&d->regs, &d->sregs), &op, 1) == 0 &&
-	       op == OP_HLT;
+	/* The guest's own byte: a patched breakpoint is not a `hlt`. */
+	return gdb_code_byte(cpu->vm->debug, &d->sregs, cpu_linear_pc(&d->regs, &d->sregs)) ==
+	       OP_HLT;
 }
 
 /* Can the stub see reads of b's bytes? Only a debug register set to
@@ -179,6 +178,7 @@ int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t
 
 void gdb_bp_clear(struct gdb_vm *g)
 {
+	gdb_mech_stopped(g);   /* the guest's own bytes back */
 	for (int i = 0; i < g->nbp; i++)
 		free(g->bp[i].seen);
 	free(g->bp);
@@ -197,7 +197,7 @@ static uint8_t *seen_by(const struct breakpoint *b, const struct vcpu *cpu)
 
 /* Can a debug register watch b? Data breakpoints cover 1, 2, 4 or 8
  * bytes at an address aligned to that length. */
-static bool fits_debug_register(const struct breakpoint *b)
+bool gdb_fits_debug_register(const struct breakpoint *b)
 {
 	if (is_exec(b))
 		return true;
@@ -213,7 +213,8 @@ static bool reads_visible(const struct gdb_vm *g, enum gdb_bp_type type, uint64_
 
 	for (int i = 0; i < g->nbp; i++)
 		readers += g->bp[i].type == GDB_WP_READ || g->bp[i].type == GDB_WP_ACCESS;
-	return g->caps->hw_watch[MODE_LONG] == PROBE_YES && fits_debug_register(&b) &&
+	return g->use_debugreg && g->caps->hw_watch[MODE_LONG] == PROBE_YES &&
+	       gdb_fits_debug_register(&b) &&
 	       readers < DR_SLOTS;
 }
 
@@ -246,7 +247,7 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	bool hw_watch = g->caps->hw_watch[mode] == PROBE_YES;
 	uint64_t pc = cpu_linear_pc(&d->regs, &d->sregs);
 	int slot = 0;
-	bool at_bp = false;
+	bool at_bp = false, patched = false;
 
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = KVM_GUESTDBG_ENABLE;
@@ -254,22 +255,35 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
 		bool exec = is_exec(b);
-		bool hw = (exec ? hw_exec : hw_watch) && fits_debug_register(b);
+		bool hw = (exec ? hw_exec : hw_watch) && gdb_fits_debug_register(b);
+		bool here = exec && b->addr == pc && d->action != GDB_ACTION_STOP;
 
-		if (exec && b->addr == pc)
-			at_bp = true;
-		if (!hw || slot == DR_SLOTS) {
+		if (b->mech == MECH_PATCH && b->patched) {
+			patched = true;
+			if (here) {   /* run the guest's own instruction first */
+				gdb_mech_hold(g, cpu, b);
+				at_bp = true;
+			}
+			continue;
+		}
+		if (b->mech == MECH_READONLY)
+			continue;
+		if (b->mech != MECH_DEBUGREG || !hw || slot == DR_SLOTS) {
 			d->emulate = true;
 			continue;
 		}
-		if (exec && b->addr == pc)
+		if (here) {
+			at_bp = true;
 			continue;   /* RF is not honoured everywhere: step off it first */
+		}
 		dbg.arch.debugreg[slot] = b->addr;
 		dbg.arch.debugreg[DR_CONTROL] |= dr7_slot(slot, b);
 		slot++;
 	}
 	if (slot)
 		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+	if (patched && g->patch_op == OP_INT3)
+		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
 	d->stepping_over = d->action == GDB_ACTION_CONTINUE && at_bp && !d->emulate;
 	if (d->action == GDB_ACTION_STEP || d->stepping_over || d->emulate)
 		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
@@ -312,7 +326,7 @@ static enum gdb_stop_reason watch_reason(enum gdb_bp_type t)
  * take what is there now as the new baseline. True if anything changed. */
 #define WATCH_PIECE 256
 
-static bool watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct breakpoint *b)
+bool gdb_watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct breakpoint *b)
 {
 	uint8_t now[WATCH_PIECE];
 	uint8_t *seen = seen_by(b, cpu);
@@ -345,7 +359,7 @@ static bool watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *sto
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
 
-		if (is_exec(b) || !watch_changed(cpu, &s, b) || fired)
+		if (is_exec(b) || !gdb_watch_changed(cpu, &s, b) || fired)
 			continue;
 		stop->reason = watch_reason(b->type);
 		stop->addr = b->addr;
@@ -423,12 +437,11 @@ static bool rep_finished_at_pc(struct vcpu *cpu)
 	return false;
 }
 
-/* Give the guest its own debug exception back (a #DB of its own debug
- * registers or trap flag; int3 never exits: software breakpoints are not
- * enabled). */
-static void reinject(struct vcpu *cpu)
+/* Give the guest its own debug exception back: a #DB of its own debug
+ * registers or trap flag, or an int3 of its own (inject: which). */
+static void reinject(struct vcpu *cpu, uint32_t inject)
 {
-	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_DB };
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | inject };
 
 	if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		vmm_msg(cpu->vm, "gdb: cannot give the guest its debug exception: %s",
@@ -468,6 +481,20 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 	uint64_t pc_before = d->last_pc;
 
 	d->last_pc = arch->pc;
+	if (stepped)
+		gdb_mech_release(g, cpu);   /* off a patched breakpoint: patch it again */
+	if (arch->exception == X86_BP) {
+		/* int3: one of ours if it is a patched breakpoint. */
+		for (int k = 0; k < g->nbp; k++) {
+			if (g->bp[k].mech == MECH_PATCH && g->bp[k].patched &&
+			    g->bp[k].addr == arch->pc) {
+				stop->reason = break_reason(&g->bp[k]);
+				return GDB_DEBUG_STOP;
+			}
+		}
+		reinject(cpu, KVM_GUESTDBG_INJECT_BP);
+		return GDB_DEBUG_GUEST;
+	}
 	if (stepped && d->has_deferred) {
 		/* The step past a finished `rep`: report what it did now, with
 		 * the PC after it, as hardware would. */
@@ -494,6 +521,13 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 		return GDB_DEBUG_STOP;
 	}
 	if (d->stepping_over && stepped) {
+		if (i >= 0 || watch_fired(g, cpu, stop)) {
+			/* The one instruction reached another breakpoint, or wrote
+			 * a watched value. */
+			if (i >= 0 && stop->reason == GDB_REASON_NONE)
+				stop->reason = break_reason(&g->bp[i]);
+			return GDB_DEBUG_STOP;
+		}
 		d->armed = false;   /* off the breakpoint: re-arm everything, go on */
 		return GDB_DEBUG_GO_ON;
 	}
@@ -508,6 +542,6 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 	}
 	if (d->emulate && stepped)
 		return emulated_step_stops(g, cpu, i, stop) ? GDB_DEBUG_STOP : GDB_DEBUG_GO_ON;
-	reinject(cpu);
+	reinject(cpu, KVM_GUESTDBG_INJECT_DB);
 	return GDB_DEBUG_GUEST;
 }

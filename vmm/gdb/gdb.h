@@ -7,6 +7,9 @@
  *                vCPUs, stop events for the server; all of its locking
  *   debug_x86.c  x86 debug mechanics: breakpoint and watchpoint table,
  *                DR7, single-step-and-compare, decoding debug exits
+ *   mechanism.c  which mechanism each breakpoint and watchpoint uses;
+ *                breakpoints patched into the code (hlt or int3) and
+ *                write watchpoints by read-only memory slots
  *   regs.c       pure conversion between KVM's registers and gdb's
  *   target.c     the state callbacks: registers, memory, breakpoints,
  *                thread names, monitor
@@ -49,6 +52,13 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu);
 /* After a port I/O exit: a single-step in progress ends with that
  * instruction; report it now (the instruction is completed first). */
 void gdb_vcpu_after_io(struct vcpu *cpu);
+/* KVM_EXIT_HLT: true if it was a breakpoint patched into the code (the
+ * stop is requested, RIP put back on it); false for the guest's own hlt. */
+bool gdb_vcpu_hlt_exit(struct vcpu *cpu);
+/* KVM_EXIT_MMIO: true if it was a write to a page the stub made
+ * read-only for a watchpoint (written, compared, maybe a stop); false
+ * for any other MMIO. */
+bool gdb_vcpu_mmio_exit(struct vcpu *cpu);
 /* A device wait of this vCPU gave up because gdb wants the guest stopped:
  * complete the I/O instruction, park until gdb resumes, then return so
  * that the wait goes on. */
@@ -65,9 +75,24 @@ void gdb_vm_ended(struct vm *vm);
 #define MAX_BREAKPOINTS 4096       /* breakpoints and watchpoints together */
 #define MAX_WATCH_LEN (1U << 20)   /* bytes one watchpoint may cover */
 
+/* How one breakpoint or watchpoint is carried out (mechanism.c). */
+enum gdb_mech {
+	MECH_STEP,      /* single-step-and-compare */
+	MECH_DEBUGREG,  /* a debug register (DR0-DR3) */
+	MECH_PATCH,     /* a one-byte instruction that exits, patched over the code */
+	MECH_READONLY,  /* the page mapped read-only: every write exits */
+	MECH_COUNT
+};
+
 struct breakpoint {
 	enum gdb_bp_type type;
 	uint64_t addr, len;
+	enum gdb_mech mech;     /* chosen at each resume */
+	/* MECH_PATCH: where the patch is and the byte it replaced. */
+	bool patched;
+	uint64_t phys;
+	uint8_t orig;
+	int held;               /* vCPUs stepping over it right now (unpatched) */
 	/* Watchpoints: the watched bytes as each vCPU last saw them, len
 	 * bytes a vCPU (vCPU n's at seen + n * len); NULL for breakpoints. */
 	uint8_t *seen;
@@ -96,6 +121,15 @@ struct gdb_vm {
 	 * while every vCPU is stopped; read by vCPUs under lock. */
 	struct breakpoint *bp;  /* nbp of them, room for bp_room */
 	int nbp, bp_room;
+	/* Mechanisms this host and this guest allow (mechanism.c). */
+	bool use_debugreg, use_readonly;
+	uint8_t patch_op;       /* OP_HLT or OP_INT3; 0: no patching */
+	/* MECH_READONLY: the guest-physical pages mapped read-only now. */
+	struct phys_range *ro;
+	int nro, ro_room, slots;
+	/* How many breakpoints used each mechanism when the guest last ran
+	 * with any (gdb takes them out at every stop): monitor info breakpoints. */
+	int last_used[MECH_COUNT];
 	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
 };
 
@@ -120,6 +154,9 @@ struct gdb_vcpu {
 	uint64_t last_pc;
 	bool has_deferred;
 	struct gdb_stop deferred;
+	/* Stepping off a patched breakpoint at held_addr (mechanism.c). */
+	bool holding;
+	uint64_t held_addr;
 };
 
 /* stop.c: ask every vCPU to stop, `stop` says why (NULL: no event);
@@ -156,8 +193,36 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
  * Returns 0 or -1 (not supported, table full, not found). */
 int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t addr,
 		  uint64_t len);
+/* Can a debug register hold b? (1, 2, 4 or 8 aligned bytes for data) */
+bool gdb_fits_debug_register(const struct breakpoint *b);
+/* Compare watchpoint b with cpu's baseline (through page tables s) and
+ * take the new bytes as the baseline; true if they changed. */
+bool gdb_watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct breakpoint *b);
 /* Remove every breakpoint and watchpoint (detach) and free the table. */
 void gdb_bp_clear(struct gdb_vm *g);
+
+/* mechanism.c, with g->lock held: */
+#define OP_HLT 0xf4
+#define OP_INT3 0xcc
+/* Choose the mechanisms from the probe, --irqchip and the environment
+ * variable KVM_VMM_GDB_AVOID (a comma-separated list of debugreg, int3,
+ * hlt, readonly: mechanisms not to use, for tests and comparisons). */
+void gdb_mech_init(struct gdb_vm *g);
+/* Every vCPU is parked and gdb resumes: choose each breakpoint's
+ * mechanism, patch the code, map watched pages read-only. */
+void gdb_mech_resume(struct gdb_vm *g);
+/* Every vCPU is parked for gdb: take the patches out of the code, so gdb
+ * reads (and writes) the guest's own bytes. */
+void gdb_mech_stopped(struct gdb_vm *g);
+/* cpu is about to run from breakpoint b at its PC: take its patch out
+ * until cpu has stepped (gdb_mech_release at the step's exit). */
+void gdb_mech_hold(struct gdb_vm *g, struct vcpu *cpu, struct breakpoint *b);
+void gdb_mech_release(struct gdb_vm *g, struct vcpu *cpu);
+/* The guest's own byte at linear addr, as if nothing were patched; -1 if
+ * unmapped. */
+int gdb_code_byte(struct gdb_vm *g, const struct kvm_sregs *s, uint64_t addr);
+/* Name of a mechanism, for `monitor breakpoints`. */
+const char *gdb_mech_name(enum gdb_mech m);
 
 /* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */
 void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,

@@ -243,9 +243,11 @@ static int resume(void *opaque, const enum gdb_action *actions)
 		vm->cpus[i].debug->action = actions[i];
 		vm->cpus[i].debug->armed = false;
 		vm->cpus[i].debug->has_deferred = false;
+		vm->cpus[i].debug->holding = false;
 		if (actions[i] == GDB_ACTION_STEP && atomic_load(&vm->cpus[i].done))
 			stepped_done = i;
 	}
+	gdb_mech_resume(g);   /* every vCPU is parked: patch, protect */
 	g->stop_pending = false;
 	g->stop_posted = false;
 	g->stopping = false;
@@ -284,6 +286,7 @@ static bool take_stop(void *opaque, struct gdb_stop *stop)
 	pthread_mutex_lock(&g->lock);
 	have = g->stop_pending && g->stop_posted;
 	if (have) {
+		gdb_mech_stopped(g);   /* every vCPU is parked: the guest's own bytes back */
 		*stop = g->stop;
 		g->stop_pending = false;
 		pthread_cond_broadcast(&g->cond);   /* gdb_stop() may wait for this */
@@ -316,6 +319,7 @@ static int attach(void *opaque)
 		ret = -1;
 	}
 	/* A fresh client starts from "stopped", not from an old event. */
+	gdb_mech_stopped(g);
 	g->stop_pending = false;
 	for (int i = 0; i < vm->ncpus; i++)
 		vm->cpus[i].debug->action = GDB_ACTION_STOP;
