@@ -470,6 +470,36 @@ static const char *result_word(enum probe_result r)
 	return r == PROBE_YES ? "yes" : r == PROBE_NO ? "no" : "untested";
 }
 
+static bool yes_in_every_mode(const enum probe_result r[CPU_MODES])
+{
+	for (int m = 0; m < CPU_MODES; m++)
+		if (r[m] != PROBE_YES)
+			return false;
+	return true;
+}
+
+/* Which mechanism the gdb stub uses for each kind of breakpoint and
+ * watchpoint (vmm/gdb/mechanism.c makes the same choice). */
+static void print_mechanisms(const struct host_caps *c)
+{
+	const char *patched = yes_in_every_mode(c->sw_bp) ? "`int3` patched into the code"
+			      : yes_in_every_mode(c->hlt_exits)
+				      ? "`hlt` patched into the code (with --irqchip: "
+					"single-step-and-compare)"
+				      : "single-step-and-compare";
+	bool hw_watch = c->hw_watch[MODE_LONG] == PROBE_YES;
+
+	printf("\ngdb stub mechanisms on this host:\n");
+	printf("  breakpoints: %s%s\n",
+	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then " : "", patched);
+	printf("  write watchpoints: %s%s\n",
+	       hw_watch ? "debug registers (1, 2, 4 or 8 aligned bytes), then " : "",
+	       yes_in_every_mode(c->ro_write) && kvm_has_readonly_mem() ? "read-only memory pages"
+									 : "single-step-and-compare");
+	printf("  read and access watchpoints: %s\n",
+	       hw_watch ? "debug registers (up to 4)" : "not supported (no data breakpoints)");
+}
+
 void probe_print(const struct host_caps *c)
 {
 	printf("kvm-vmm host check\n\n");
@@ -504,8 +534,5 @@ void probe_print(const struct host_caps *c)
 		printf("ring-0 `loop` iteration: %.1f ns\n", c->ring0_ns);
 	if (c->ring3_ns > 0)
 		printf("ring-3 `loop` iteration: %.2f ns\n", c->ring3_ns);
-	printf("\ngdb stub: breakpoints use %s; watchpoints use %s.\n",
-	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then single-step-and-compare"
-						: "single-step-and-compare",
-	       c->hw_watch[MODE_LONG] == PROBE_YES ? "debug registers" : "single-step-and-compare");
+	print_mechanisms(c);
 }

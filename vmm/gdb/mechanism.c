@@ -63,8 +63,11 @@ void gdb_mech_init(struct gdb_vm *g)
 	const struct host_caps *c = g->caps;
 
 	g->use_debugreg = !avoided("debugreg");
+	/* With more than one vCPU a locked instruction (xchg, lock add) on a
+	 * read-only page would not be atomic: KVM emulates it as a read, then
+	 * a write the VMM makes, and another vCPU may write in between. */
 	g->use_readonly = !avoided("readonly") && kvm_has_readonly_mem() &&
-			  in_every_mode(c->ro_write);
+			  in_every_mode(c->ro_write) && g->vm->ncpus == 1;
 	g->patch_op = 0;
 	if (!avoided("int3") && in_every_mode(c->sw_bp))
 		g->patch_op = OP_INT3;
