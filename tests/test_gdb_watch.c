@@ -358,23 +358,40 @@ Test(gdb_watch, write_watchpoint_by_single_stepping, .timeout = 180)
 	watch_ticks("single-step-and-compare");
 }
 
-/* rwatch and awatch: supported where the stub sees reads; otherwise gdb
- * is told "not supported" (the empty reply), and the guest can still be
- * resumed once they are deleted. */
+/* Does the stub see reads here (without the mechanisms in KVM_VMM_GDB_AVOID)? */
+static bool reads_seen(void)
+{
+	const char *avoided = getenv("KVM_VMM_GDB_AVOID");
+	bool unmapped = true;
+
+	for (int m = 0; m < CPU_MODES; m++)
+		unmapped &= host()->hole_read[m] == PROBE_YES;
+	if (avoided && strstr(avoided, "unmapped"))
+		unmapped = false;
+	return unmapped || (host()->hw_watch[MODE_LONG] == PROBE_YES &&
+			    !(avoided && strstr(avoided, "debugreg")));
+}
+
+/* rwatch and awatch on `ticks`: supported where the stub sees reads (the
+ * first is `inc dword [ticks]`, which reads it); otherwise gdb is told
+ * "not supported" (the empty reply), and the guest can still be resumed
+ * once they are deleted. */
 static void read_watchpoints(void)
 {
 	struct child vmm;
 	struct run_result g;
 	int port = start_vmm(&vmm, WATCH);
-	bool reads = host()->hw_watch[MODE_LONG] == PROBE_YES &&
-		     !(getenv("KVM_VMM_GDB_AVOID") && strstr(getenv("KVM_VMM_GDB_AVOID"), "debugreg"));
+	bool reads = reads_seen();
 
-	gdb_batch(&g, port, WATCH, "rwatch *(int *)&ticks", "continue", "p $pc == after_read",
-		  "show remote read-watchpoint-packet", "show remote access-watchpoint-packet",
+	gdb_batch(&g, port, WATCH, "rwatch *(int *)&ticks", "continue", "p $pc == after_bump",
+		  "show remote read-watchpoint-packet", "delete", "awatch *(int *)&ticks",
+		  "continue", "p $pc == after_bump", "show remote access-watchpoint-packet",
 		  "delete", "continue", NULL);
 	if (reads) {
-		assert_has(g.out, "Value = 50");
+		assert_has(g.out, "Value = 1\n");
 		assert_has(g.out, "$1 = 1\n");
+		assert_has(g.out, "Old value = 1\nNew value = 2\n");
+		assert_has(g.out, "$2 = 1\n");
 	} else {
 		assert_has(g.out, "Support for the `Z3' packet is auto-detected, currently disabled.");
 		assert_has(g.out, "Support for the `Z4' packet is auto-detected, currently disabled.");
@@ -394,4 +411,41 @@ Test(gdb_watch, rwatch_and_awatch_without_debug_registers, .timeout = 120)
 {
 	avoid("debugreg");
 	read_watchpoints();
+}
+
+Test(gdb_watch, rwatch_and_awatch_refused_where_reads_are_not_seen, .timeout = 120)
+{
+	avoid("debugreg,unmapped");
+	read_watchpoints();
+}
+
+Test(gdb_watch, rwatch_on_a_page_code_runs_from, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = start_vmm(&vmm, WATCH);
+
+	if (!reads_seen() || host()->hw_watch[MODE_LONG] == PROBE_YES) {
+		child_wait(&vmm, 0.1, NULL);
+		cr_skip_test("the stub does not unmap pages for read watchpoints here");
+	}
+	/* The page of the PC holds code: refused. */
+	gdb_batch(&g, port, WATCH, "rwatch *(char *)&bump", "continue",
+		  "show remote read-watchpoint-packet", "p $pc == _start", "kill", NULL);
+	assert_has(g.out, "currently disabled");
+	assert_has(g.out, "$1 = 1\n");   /* not resumed */
+	finish_vmm(&vmm, STATUS_KILLED);
+	run_free(&g);
+	/* A page code runs from later: the guest stops there, the page is
+	 * mapped back, and it runs on. */
+	port = start_vmm(&vmm, WATCH);
+	gdb_batch(&g, port, WATCH, "rwatch *(char *)&far_exit", "continue", "p $pc == far_exit",
+		  "delete", "continue", NULL);
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
+	child_wait(&vmm, VMM_END_S, &v);
+	assert_has(v.err, "code runs from the page of a read or access watchpoint");
+	cr_assert_eq(v.status, WATCH_STATUS, "%s", v.err);
+	run_free(&g);
+	run_free(&v);
 }

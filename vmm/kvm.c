@@ -197,7 +197,8 @@ int vm_map_ram(struct vm *vm, const struct phys_range *ro, int nro, int *slots, 
 
 		if (ro_start > at && set_slot(vm, (uint32_t)n++, at, ro_start, false) < 0)
 			goto fail;
-		if (i < nro && set_slot(vm, (uint32_t)n++, ro[i].start, ro[i].end, true) < 0)
+		if (i < nro && !ro[i].absent &&
+		    set_slot(vm, (uint32_t)n++, ro[i].start, ro[i].end, true) < 0)
 			goto fail;
 		at = i < nro ? ro[i].end : vm->mem_size;
 	}

@@ -42,6 +42,9 @@ static const uint8_t code_out_hlt[] = { OUT_E9, OP_HLT };
 static const uint8_t code_nops[] = { OP_NOP, OP_NOP, OUT_E9, OP_HLT };
 static const uint8_t code_int3[] = { OP_INT3, OUT_E9, OP_HLT };
 static const uint8_t code_nop_hlt[] = { OP_NOP, OP_HLT };
+/* Read from [bx] (16-bit: mov ax,[bx]) or [rbx] (32/64-bit: mov eax,[ebx]). */
+static const uint8_t code_load16[] = { 0x8b, 0x07, OUT_E9, OP_HLT };
+static const uint8_t code_load32[] = { 0x8b, 0x03, OUT_E9, OP_HLT };
 /* Write to [bx] (16-bit: mov [bx],ax) or [rbx] (32/64-bit: mov [ebx],eax). */
 static const uint8_t code_store16[] = { 0x89, 0x07, OUT_E9, OP_HLT };
 static const uint8_t code_store32[] = { 0x89, 0x03, OUT_E9, OP_HLT };
@@ -202,26 +205,27 @@ static enum probe_result step_rep_result(struct scratch *s)
 		      r.rcx == REP_PROBE_COUNT - 1);
 }
 
-/* With the data page mapped read-only, does the store exit as an MMIO
- * write there, and does the guest go on after it (to its `out`)? */
-static enum probe_result ro_write_result(struct scratch *s, char *err)
+/* With the data page mapped read-only (absent: not mapped at all), does
+ * the store (absent: the load) exit as MMIO there, and does the guest go
+ * on after it (to its `out`)? */
+static enum probe_result ro_write_result(struct scratch *s, char *err, bool absent)
 {
-	struct phys_range ro = { PROBE_DATA, PROBE_DATA + PAGE_SIZE };
+	struct phys_range ro = { PROBE_DATA, PROBE_DATA + PAGE_SIZE, absent };
 	struct kvm_run *run = s->vm.cpus[0].run;
 	int slots = 1;
 	bool mmio;
 
-	if (!kvm_has_readonly_mem() || !set_rbx(s, PROBE_DATA) ||
+	if ((!absent && !kvm_has_readonly_mem()) || !set_rbx(s, PROBE_DATA) ||
 	    vm_map_ram(&s->vm, &ro, 1, &slots, err) < 0)
 		return PROBE_NO;
-	mmio = scratch_run(s) == KVM_EXIT_MMIO && run->mmio.is_write &&
+	mmio = scratch_run(s) == KVM_EXIT_MMIO && run->mmio.is_write == !absent &&
 	       run->mmio.phys_addr == PROBE_DATA;
 	return yes_if(mmio && exited_to_port(s, scratch_run(s)));
 }
 
 /* Kinds of check, each run in a fresh scratch VM. */
 enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH, CHECK_STEP_REP,
-	     CHECK_HLT, CHECK_RO_WRITE };
+	     CHECK_HLT, CHECK_RO_WRITE, CHECK_HOLE_READ };
 
 static enum probe_result run_check(enum check check, enum cpu_mode mode, char *err)
 {
@@ -238,6 +242,10 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 	case CHECK_SWBP: code = code_int3; len = sizeof(code_int3); break;
 	case CHECK_STEP_REP: code = code_rep; len = sizeof(code_rep); break;
 	case CHECK_HLT: code = code_nop_hlt; len = sizeof(code_nop_hlt); break;
+	case CHECK_HOLE_READ:
+		code = mode == MODE_REAL ? code_load16 : code_load32;
+		len = sizeof(code_load32);
+		break;
 	case CHECK_WATCH:
 	case CHECK_RO_WRITE:
 		code = mode == MODE_REAL ? code_store16 : code_store32;
@@ -272,7 +280,10 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 		res = yes_if(scratch_run(&s) == KVM_EXIT_HLT);
 		break;
 	case CHECK_RO_WRITE:
-		res = ro_write_result(&s, err);
+		res = ro_write_result(&s, err, false);
+		break;
+	case CHECK_HOLE_READ:
+		res = ro_write_result(&s, err, true);
 		break;
 	case CHECK_SWBP:
 		if (set_debug(&s, KVM_GUESTDBG_USE_SW_BP, 0, 0)) {
@@ -451,6 +462,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.step_rep[m] = run_check(CHECK_STEP_REP, m, err);
 			caps.hlt_exits[m] = run_check(CHECK_HLT, m, err);
 			caps.ro_write[m] = run_check(CHECK_RO_WRITE, m, err);
+			caps.hole_read[m] = run_check(CHECK_HOLE_READ, m, err);
 		}
 		caps.paging32 = check_paging32(err);
 		check_ring3(err);
@@ -496,8 +508,10 @@ static void print_mechanisms(const struct host_caps *c)
 	       hw_watch ? "debug registers (1, 2, 4 or 8 aligned bytes), then " : "",
 	       yes_in_every_mode(c->ro_write) && kvm_has_readonly_mem() ? "read-only memory pages"
 									 : "single-step-and-compare");
-	printf("  read and access watchpoints: %s\n",
-	       hw_watch ? "debug registers (up to 4)" : "not supported (no data breakpoints)");
+	printf("  read and access watchpoints: %s%s\n",
+	       hw_watch ? "debug registers (up to 4), then " : "",
+	       yes_in_every_mode(c->hole_read) ? "unmapped memory pages (not where code runs)"
+		       : hw_watch ? "not supported" : "not supported (no data breakpoints)");
 }
 
 void probe_print(const struct host_caps *c)
@@ -520,6 +534,7 @@ void probe_print(const struct host_caps *c)
 	ROW("single-step: one `rep` iteration", step_rep);
 	ROW("hlt exits (no --irqchip)", hlt_exits);
 	ROW("write to read-only memory slot exits", ro_write);
+	ROW("read where no memory slot is exits", hole_read);
 #undef ROW
 	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
 	       result_word(c->paging32), "-");

@@ -177,6 +177,8 @@ static bool handle_exit(struct vcpu *cpu)
 		dump_fault(cpu, reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (cpu->debug && gdb_vcpu_fetch_fault(cpu))
+			return true;   /* code on a page the debugger unmapped */
 		report_internal_error(cpu);
 		break;
 	default:

@@ -3,7 +3,8 @@
 ; 64-bit long mode: a `rep stosb` that fills a 13-byte buffer, then a loop
 ; of TICKS rounds that spins about a thousand instructions, passes six
 ; labels (six breakpoints, more than the four debug registers) and adds
-; one to `ticks`; at the end it reads `ticks` and exits with it (50).
+; one to `ticks`; at the end it reads `ticks` and exits with it (50),
+; from code on a page of its own.
 bits 64
 %include "abi.inc"
 
@@ -11,7 +12,7 @@ bits 64
 %define TICKS 50
 %define SPIN 500                ; dec + jnz: 1000 instructions a round
 
-section .text
+section .text align=4096
 global _start, rep_store, after_rep, tick, mark0, mark1, mark2, mark3, mark4, mark5
 global bump, after_bump, read_ticks, after_read
 _start:
@@ -40,6 +41,12 @@ after_bump:
 read_ticks:
         mov eax, [ticks]                ; the read an rwatch reports
 after_read:
+        jmp far_exit
+
+; Code on a page of its own (a read watchpoint there meets code).
+        align 4096, db 0x90
+global far_exit
+far_exit:
         EXIT al
 
 ; The watched data has a page of its own: no code shares it.

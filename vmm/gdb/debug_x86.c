@@ -108,9 +108,10 @@ bool gdb_at_hlt(struct vcpu *cpu)
 	       OP_HLT;
 }
 
-/* Can the stub see reads of b's bytes? Only a debug register set to
- * "read or write" sees them, where data breakpoints fire. */
-static bool reads_visible(const struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
+/* Can the stub see reads of b's bytes? A debug register set to "read or
+ * write" sees them, where data breakpoints fire; so does a page with no
+ * memory slot, where reads exit. */
+static bool reads_visible(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
 			  uint64_t len);
 
 static bool is_watch_type(enum gdb_bp_type t)
@@ -205,7 +206,7 @@ bool gdb_fits_debug_register(const struct breakpoint *b)
 	       b->addr % b->len == 0;
 }
 
-static bool reads_visible(const struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
+static bool reads_visible(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
 			  uint64_t len)
 {
 	struct breakpoint b = { .type = type, .addr = addr, .len = len };
@@ -213,6 +214,8 @@ static bool reads_visible(const struct gdb_vm *g, enum gdb_bp_type type, uint64_
 
 	for (int i = 0; i < g->nbp; i++)
 		readers += g->bp[i].type == GDB_WP_READ || g->bp[i].type == GDB_WP_ACCESS;
+	if (g->use_unmapped && !gdb_runs_code(g, addr, len))
+		return true;   /* unmapped pages: every read exits */
 	return g->use_debugreg && g->caps->hw_watch[MODE_LONG] == PROBE_YES &&
 	       gdb_fits_debug_register(&b) &&
 	       readers < DR_SLOTS;
@@ -266,7 +269,7 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 			}
 			continue;
 		}
-		if (b->mech == MECH_READONLY)
+		if (b->mech == MECH_READONLY || b->mech == MECH_UNMAPPED)
 			continue;
 		if (b->mech != MECH_DEBUGREG || !hw || slot == DR_SLOTS) {
 			d->emulate = true;

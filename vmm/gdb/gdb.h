@@ -59,6 +59,9 @@ bool gdb_vcpu_hlt_exit(struct vcpu *cpu);
  * read-only for a watchpoint (written, compared, maybe a stop); false
  * for any other MMIO. */
 bool gdb_vcpu_mmio_exit(struct vcpu *cpu);
+/* KVM_EXIT_INTERNAL_ERROR: true if it was code run from a page a read
+ * watchpoint left unmapped (the page is mapped back, the guest stops). */
+bool gdb_vcpu_fetch_fault(struct vcpu *cpu);
 /* A device wait of this vCPU gave up because gdb wants the guest stopped:
  * complete the I/O instruction, park until gdb resumes, then return so
  * that the wait goes on. */
@@ -81,6 +84,7 @@ enum gdb_mech {
 	MECH_DEBUGREG,  /* a debug register (DR0-DR3) */
 	MECH_PATCH,     /* a one-byte instruction that exits, patched over the code */
 	MECH_READONLY,  /* the page mapped read-only: every write exits */
+	MECH_UNMAPPED,  /* the page not mapped at all: every access exits */
 	MECH_COUNT
 };
 
@@ -122,7 +126,7 @@ struct gdb_vm {
 	struct breakpoint *bp;  /* nbp of them, room for bp_room */
 	int nbp, bp_room;
 	/* Mechanisms this host and this guest allow (mechanism.c). */
-	bool use_debugreg, use_readonly;
+	bool use_debugreg, use_readonly, use_unmapped;
 	uint8_t patch_op;       /* OP_HLT or OP_INT3; 0: no patching */
 	/* MECH_READONLY: the guest-physical pages mapped read-only now. */
 	struct phys_range *ro;
@@ -130,6 +134,9 @@ struct gdb_vm {
 	/* How many breakpoints used each mechanism when the guest last ran
 	 * with any (gdb takes them out at every stop): monitor info breakpoints. */
 	int last_used[MECH_COUNT];
+	/* Guest-physical pages code ran from: never left unmapped again. */
+	uint64_t *code_pages;
+	int ncode_pages;
 	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
 };
 
@@ -206,7 +213,8 @@ void gdb_bp_clear(struct gdb_vm *g);
 #define OP_INT3 0xcc
 /* Choose the mechanisms from the probe, --irqchip and the environment
  * variable KVM_VMM_GDB_AVOID (a comma-separated list of debugreg, int3,
- * hlt, readonly: mechanisms not to use, for tests and comparisons). */
+ * hlt, readonly, unmapped: mechanisms not to use, for tests and
+ * comparisons). */
 void gdb_mech_init(struct gdb_vm *g);
 /* Every vCPU is parked and gdb resumes: choose each breakpoint's
  * mechanism, patch the code, map watched pages read-only. */
@@ -221,7 +229,10 @@ void gdb_mech_release(struct gdb_vm *g, struct vcpu *cpu);
 /* The guest's own byte at linear addr, as if nothing were patched; -1 if
  * unmapped. */
 int gdb_code_byte(struct gdb_vm *g, const struct kvm_sregs *s, uint64_t addr);
-/* Name of a mechanism, for `monitor breakpoints`. */
+/* Does code run from a page of linear [addr, addr+len) (a vCPU's PC is
+ * there, or was)? Such pages cannot be left unmapped. */
+bool gdb_runs_code(struct gdb_vm *g, uint64_t addr, uint64_t len);
+/* Name of a mechanism, for `monitor info breakpoints`. */
 const char *gdb_mech_name(enum gdb_mech m);
 
 /* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */

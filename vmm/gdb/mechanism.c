@@ -16,6 +16,12 @@
  *                    write there exits; the VMM makes the write itself and
  *                    compares the watched bytes. Reads and instruction
  *                    fetches run at full speed.
+ *   unmapped pages   a read or access watchpoint: its pages get no memory
+ *                    slot at all, so every read and write there exits; the
+ *                    VMM carries it out and checks whether it touched the
+ *                    watched bytes. Code cannot run from such a page: if
+ *                    the guest jumps there, the page is mapped back and
+ *                    the guest stops, reads there no longer watched.
  *   single-step      what is left: run one instruction at a time and
  *                    compare the PC and the watched bytes after each.
  *
@@ -68,6 +74,8 @@ void gdb_mech_init(struct gdb_vm *g)
 	 * a write the VMM makes, and another vCPU may write in between. */
 	g->use_readonly = !avoided("readonly") && kvm_has_readonly_mem() &&
 			  in_every_mode(c->ro_write) && g->vm->ncpus == 1;
+	g->use_unmapped = !avoided("unmapped") && in_every_mode(c->hole_read) &&
+			  g->vm->ncpus == 1;
 	g->patch_op = 0;
 	if (!avoided("int3") && in_every_mode(c->sw_bp))
 		g->patch_op = OP_INT3;
@@ -82,6 +90,7 @@ const char *gdb_mech_name(enum gdb_mech m)
 	case MECH_DEBUGREG: return "debug register";
 	case MECH_PATCH: return "patched instruction";
 	case MECH_READONLY: return "read-only page";
+	case MECH_UNMAPPED: return "unmapped page";
 	case MECH_STEP:
 	case MECH_COUNT:
 		break;
@@ -211,7 +220,7 @@ static int compare_ranges(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static bool add_ro_page(struct gdb_vm *g, uint64_t page)
+static bool add_ro_page(struct gdb_vm *g, uint64_t page, bool absent)
 {
 	if (g->nro == g->ro_room) {
 		int room = g->ro_room ? 2 * g->ro_room : 16;
@@ -222,12 +231,66 @@ static bool add_ro_page(struct gdb_vm *g, uint64_t page)
 		g->ro = bigger;
 		g->ro_room = room;
 	}
-	g->ro[g->nro++] = (struct phys_range){ page, page + PAGE_SIZE };
+	g->ro[g->nro++] = (struct phys_range){ page, page + PAGE_SIZE, absent };
 	return true;
 }
 
-/* Add the pages of watchpoint b to g->ro; false if one is not RAM. */
-static bool protect(struct gdb_vm *g, const struct kvm_sregs *s, const struct breakpoint *b)
+static bool is_code_page(const struct gdb_vm *g, uint64_t page)
+{
+	for (int i = 0; i < g->ncode_pages; i++)
+		if (g->code_pages[i] == page)
+			return true;
+	return false;
+}
+
+static void add_code_page(struct gdb_vm *g, uint64_t page)
+{
+	uint64_t *bigger;
+
+	if (is_code_page(g, page))
+		return;
+	bigger = realloc(g->code_pages, (size_t)(g->ncode_pages + 1) * sizeof(*bigger));
+	if (!bigger)
+		return;
+	g->code_pages = bigger;
+	g->code_pages[g->ncode_pages++] = page;
+}
+
+/* The guest-physical page of each vCPU's PC is code: never unmap it. */
+static void note_pc_pages(struct gdb_vm *g)
+{
+	for (int i = 0; i < g->vm->ncpus; i++) {
+		const struct gdb_vcpu *d = g->vm->cpus[i].debug;
+		uint64_t phys;
+
+		if (d->have_state && to_phys(g->vm, &d->sregs, cpu_linear_pc(&d->regs, &d->sregs),
+					     &phys))
+			add_code_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1));
+	}
+}
+
+bool gdb_runs_code(struct gdb_vm *g, uint64_t addr, uint64_t len)
+{
+	const struct gdb_vcpu *d = g->vm->cpus[0].debug;
+	uint64_t first = addr & ~(uint64_t)(PAGE_SIZE - 1);
+
+	note_pc_pages(g);
+	for (uint64_t lin = first; d->have_state && lin < addr + len; lin += PAGE_SIZE) {
+		uint64_t phys;
+
+		if (to_phys(g->vm, &d->sregs, lin, &phys) &&
+		    is_code_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1)))
+			return true;
+		if (lin + PAGE_SIZE < lin)
+			break;
+	}
+	return false;
+}
+
+/* Add the pages of watchpoint b to g->ro (absent: unmapped, else
+ * read-only); false if one is not RAM, or code runs from it (absent). */
+static bool protect(struct gdb_vm *g, const struct kvm_sregs *s, const struct breakpoint *b,
+		    bool absent)
 {
 	int before = g->nro;
 	uint64_t first = b->addr & ~(uint64_t)(PAGE_SIZE - 1);
@@ -236,7 +299,8 @@ static bool protect(struct gdb_vm *g, const struct kvm_sregs *s, const struct br
 		uint64_t phys;
 
 		if (!to_phys(g->vm, s, lin, &phys) ||
-		    !add_ro_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1))) {
+		    (absent && is_code_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1))) ||
+		    !add_ro_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1), absent)) {
 			g->nro = before;
 			return false;
 		}
@@ -246,16 +310,27 @@ static bool protect(struct gdb_vm *g, const struct kvm_sregs *s, const struct br
 	return true;
 }
 
-/* Sort g->ro and merge pages that touch or repeat. */
+/* Sort g->ro (single pages) and merge: a page listed twice is unmapped
+ * if either says so; neighbours of the same kind become one range. */
 static void merge_ranges(struct gdb_vm *g)
 {
 	int n = 0;
 
 	qsort(g->ro, (size_t)g->nro, sizeof(*g->ro), compare_ranges);
 	for (int i = 0; i < g->nro; i++) {
-		if (n > 0 && g->ro[i].start <= g->ro[n - 1].end) {
-			if (g->ro[i].end > g->ro[n - 1].end)
-				g->ro[n - 1].end = g->ro[i].end;
+		struct phys_range *last = n > 0 ? &g->ro[n - 1] : NULL;
+
+		if (last && g->ro[i].start < last->end) {          /* the same page */
+			if (g->ro[i].absent && !last->absent) {
+				if (last->end - last->start > PAGE_SIZE) {
+					last->end -= PAGE_SIZE;     /* split it off */
+					g->ro[n++] = g->ro[i];
+				} else {
+					last->absent = true;
+				}
+			}
+		} else if (last && g->ro[i].start == last->end && g->ro[i].absent == last->absent) {
+			last->end = g->ro[i].end;
 		} else {
 			g->ro[n++] = g->ro[i];
 		}
@@ -263,13 +338,57 @@ static void merge_ranges(struct gdb_vm *g)
 	g->nro = n;
 }
 
-/* Is guest-physical [addr, addr+len) in a page mapped read-only by us? */
-static bool read_only_here(const struct gdb_vm *g, uint64_t addr, uint64_t len)
+/* Our range that guest-physical [addr, addr+len) touches, or NULL. */
+static const struct phys_range *our_range(const struct gdb_vm *g, uint64_t addr, uint64_t len)
 {
 	for (int i = 0; i < g->nro; i++)
 		if (addr < g->ro[i].end && addr + len > g->ro[i].start)
+			return &g->ro[i];
+	return NULL;
+}
+
+/* Did the access to guest-physical [addr, addr+len) touch a byte of b
+ * (through the page tables s)? Page by page: b may span pages. */
+static bool touches(const struct vm *vm, const struct kvm_sregs *s, const struct breakpoint *b,
+		    uint64_t addr, uint64_t len)
+{
+	uint64_t lin = b->addr, end = b->addr + b->len;
+
+	while (lin < end) {
+		uint64_t page_end = (lin | (PAGE_SIZE - 1)) + 1;
+		uint64_t piece_end = page_end < end && page_end > lin ? page_end : end;
+		uint64_t phys;
+
+		if (to_phys(vm, s, lin, &phys) && addr < phys + (piece_end - lin) && addr + len > phys)
 			return true;
+		if (piece_end <= lin)
+			break;
+		lin = piece_end;
+	}
 	return false;
+}
+
+/* What the access that exited means for watchpoint b: a stop reason, or
+ * GDB_REASON_NONE. */
+static enum gdb_stop_reason access_verdict(struct vcpu *cpu, const struct kvm_sregs *s,
+					   struct breakpoint *b, bool write, uint64_t addr,
+					   uint64_t len)
+{
+	switch (b->mech == MECH_READONLY || b->mech == MECH_UNMAPPED ? b->type : GDB_BP_SOFTWARE) {
+	case GDB_WP_WRITE:
+		return write && gdb_watch_changed(cpu, s, b) ? GDB_REASON_WATCH : GDB_REASON_NONE;
+	case GDB_WP_READ:
+		return !write && touches(cpu->vm, s, b, addr, len) ? GDB_REASON_RWATCH
+								   : GDB_REASON_NONE;
+	case GDB_WP_ACCESS:
+		if (!touches(cpu->vm, s, b, addr, len))
+			return GDB_REASON_NONE;
+		if (write)
+			gdb_watch_changed(cpu, s, b);   /* keep its baseline current */
+		return GDB_REASON_AWATCH;
+	default:
+		return GDB_REASON_NONE;
+	}
 }
 
 bool gdb_vcpu_mmio_exit(struct vcpu *cpu)
@@ -277,25 +396,30 @@ bool gdb_vcpu_mmio_exit(struct vcpu *cpu)
 	struct gdb_vm *g = cpu->vm->debug;
 	struct kvm_run *run = cpu->run;
 	struct gdb_stop stop = { .kind = GDB_STOP_SIGNAL, .cpu = cpu->id, .signal = GDB_SIGTRAP };
+	uint64_t addr = run->mmio.phys_addr, len = run->mmio.len;
+	bool write = run->mmio.is_write, fired = false;
+	const struct phys_range *range;
 	struct kvm_sregs s;
-	bool fired = false;
 
 	/* g->ro changes only while every vCPU is parked: no lock to read it. */
-	if (!g || !run->mmio.is_write || !read_only_here(g, run->mmio.phys_addr, run->mmio.len) ||
-	    !vm_range_ok(cpu->vm, run->mmio.phys_addr, run->mmio.len))
+	if (!g || !(range = our_range(g, addr, len)) || (!write && !range->absent) ||
+	    !vm_range_ok(cpu->vm, addr, len))
 		return false;
-	/* The guest's write, made for it. */
-	memcpy(cpu->vm->mem + run->mmio.phys_addr, run->mmio.data, run->mmio.len);
+	/* The guest's access, carried out for it in the VMM's own mapping. */
+	if (write)
+		memcpy(cpu->vm->mem + addr, run->mmio.data, len);
+	else
+		memcpy(run->mmio.data, cpu->vm->mem + addr, len);
 	if (ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
 		return true;
 	pthread_mutex_lock(&g->lock);
 	for (int i = 0; i < g->nbp; i++) {
-		struct breakpoint *b = &g->bp[i];
+		enum gdb_stop_reason why = access_verdict(cpu, &s, &g->bp[i], write, addr, len);
 
-		if (b->mech != MECH_READONLY || !gdb_watch_changed(cpu, &s, b) || fired)
+		if (why == GDB_REASON_NONE || fired)
 			continue;
-		stop.reason = GDB_REASON_WATCH;
-		stop.addr = b->addr;
+		stop.reason = why;
+		stop.addr = g->bp[i].addr;
 		fired = true;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -306,6 +430,48 @@ bool gdb_vcpu_mmio_exit(struct vcpu *cpu)
 	if (!cpu->exit_pending)
 		vcpu_complete_io(cpu);
 	pthread_mutex_lock(&g->lock);
+	gdb_request_stop(g, &stop);
+	pthread_mutex_unlock(&g->lock);
+	return true;
+}
+
+bool gdb_vcpu_fetch_fault(struct vcpu *cpu)
+{
+	struct gdb_vm *g = cpu->vm->debug;
+	struct gdb_stop stop = { .kind = GDB_STOP_SIGNAL, .cpu = cpu->id, .signal = GDB_SIGTRAP };
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct phys_range *range = NULL;
+	uint64_t phys, page;
+	char err[VMM_ERR_LEN];
+
+	if (!g || g->nro == 0 || cpu->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+	    ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0 ||
+	    !to_phys(cpu->vm, &s, cpu_linear_pc(&r, &s), &phys))
+		return false;
+	page = phys & ~(uint64_t)(PAGE_SIZE - 1);
+	pthread_mutex_lock(&g->lock);
+	for (int i = 0; i < g->nro && !range; i++)
+		if (g->ro[i].absent && page >= g->ro[i].start && page < g->ro[i].end)
+			range = &g->ro[i];
+	if (!range) {
+		pthread_mutex_unlock(&g->lock);
+		return false;   /* a failure of the guest's own */
+	}
+	/* Code runs from a page that a read watchpoint left unmapped. The
+	 * guest has one vCPU (use_unmapped), so the slots may change now:
+	 * read-only instead, where code runs (writes are still seen). */
+	add_code_page(g, page);
+	range->absent = false;
+	if (vm_map_ram(cpu->vm, g->ro, g->nro, &g->slots, err) < 0)
+		vmm_msg(cpu->vm, "gdb: %s", err);
+	for (int i = 0; i < g->nbp; i++)
+		if (g->bp[i].mech == MECH_UNMAPPED)
+			g->bp[i].mech = MECH_STEP;   /* reads there cannot be seen now */
+	cpu->debug->armed = false;
+	vmm_msg(cpu->vm, "gdb: code runs from the page of a read or access watchpoint "
+		"(0x%llx): reads there can no longer be watched; stopped",
+		(unsigned long long)cpu_linear_pc(&r, &s));
 	gdb_request_stop(g, &stop);
 	pthread_mutex_unlock(&g->lock);
 	return true;
@@ -324,6 +490,8 @@ void gdb_mech_resume(struct gdb_vm *g)
 	char err[VMM_ERR_LEN];
 
 	gdb_mech_stopped(g);
+	if (g->use_unmapped)
+		note_pc_pages(g);
 	if (old_nro && (old = malloc((size_t)old_nro * sizeof(*old))))
 		memcpy(old, g->ro, (size_t)old_nro * sizeof(*old));
 	g->nro = 0;
@@ -337,8 +505,11 @@ void gdb_mech_resume(struct gdb_vm *g)
 			slots++;
 		} else if (exec && patch(g, s, b)) {
 			b->mech = MECH_PATCH;
-		} else if (b->type == GDB_WP_WRITE && g->use_readonly && protect(g, s, b)) {
+		} else if (b->type == GDB_WP_WRITE && g->use_readonly && protect(g, s, b, false)) {
 			b->mech = MECH_READONLY;
+		} else if (!exec && b->type != GDB_WP_WRITE && g->use_unmapped &&
+			   protect(g, s, b, true)) {
+			b->mech = MECH_UNMAPPED;
 		}
 	}
 	if (g->nbp > 0) {
@@ -353,7 +524,7 @@ void gdb_mech_resume(struct gdb_vm *g)
 		if (vm_map_ram(g->vm, g->ro, g->nro, &g->slots, err) < 0) {
 			vmm_msg(g->vm, "gdb: %s; watchpoints single-step instead", err);
 			for (int i = 0; i < g->nbp; i++)
-				if (g->bp[i].mech == MECH_READONLY)
+				if (g->bp[i].mech == MECH_READONLY || g->bp[i].mech == MECH_UNMAPPED)
 					g->bp[i].mech = MECH_STEP;
 			g->nro = 0;
 		}

@@ -34,6 +34,7 @@ static void free_gdb_vm(struct vm *vm, struct gdb_vm *g)
 		close(g->quit_fd);
 	gdb_bp_clear(g);
 	free(g->ro);
+	free(g->code_pages);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->cond);
 	for (int i = 0; i < vm->ncpus; i++) {
