@@ -101,7 +101,7 @@ def build(out):
         f.truncate((sectors + 1) * SECTOR)
     os.remove(boot)
     stub = os.path.join(out, "instant_stub")
-    sh("cc", "-O2", "-Igdbstub", "-o", stub, "bench/instant_stub.c", "build/gdbstub/libgdbstub.a")
+    sh("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-Igdbstub", "-o", stub, "bench/instant_stub.c", "build/gdbstub/libgdbstub.a")
     return elf, binary, img, stub
 
 

@@ -47,18 +47,21 @@ static void post(struct instant *t, struct gdb_stop stop)
 
 static int get_regs(void *opaque, int cpu, struct gdb_regs *regs)
 {
+	(void)cpu;   /* one vCPU */
 	*regs = ((struct instant *)opaque)->regs;
 	return 0;
 }
 
 static int set_regs(void *opaque, int cpu, const struct gdb_regs *regs)
 {
+	(void)cpu;
 	((struct instant *)opaque)->regs = *regs;
 	return 0;
 }
 
 static int read_mem(void *opaque, int cpu, uint64_t addr, void *buf, size_t len)
 {
+	(void)cpu;
 	if (addr >= MEM_SIZE || len > MEM_SIZE - addr)
 		return -1;
 	memcpy(buf, ((struct instant *)opaque)->mem + addr, len);
@@ -67,6 +70,7 @@ static int read_mem(void *opaque, int cpu, uint64_t addr, void *buf, size_t len)
 
 static int write_mem(void *opaque, int cpu, uint64_t addr, const void *buf, size_t len)
 {
+	(void)cpu;
 	if (addr >= MEM_SIZE || len > MEM_SIZE - addr)
 		return -1;
 	memcpy(((struct instant *)opaque)->mem + addr, buf, len);
@@ -78,6 +82,7 @@ static int breakpoint(void *opaque, bool insert, enum gdb_bp_type type, uint64_t
 {
 	struct instant *t = opaque;
 
+	(void)len;   /* the watched value is 16 bits */
 	if (type == GDB_WP_WRITE) {
 		t->watch = insert ? addr : 0;
 		return 0;
@@ -164,6 +169,7 @@ static void end(void *opaque)
 
 static int attach(void *opaque)
 {
+	(void)opaque;   /* never running: always stopped */
 	return 0;
 }
 

@@ -316,7 +316,8 @@ static void merge_ranges(struct gdb_vm *g)
 {
 	int n = 0;
 
-	qsort(g->ro, (size_t)g->nro, sizeof(*g->ro), compare_ranges);
+	if (g->nro > 1)
+		qsort(g->ro, (size_t)g->nro, sizeof(*g->ro), compare_ranges);
 	for (int i = 0; i < g->nro; i++) {
 		struct phys_range *last = n > 0 ? &g->ro[n - 1] : NULL;
 
