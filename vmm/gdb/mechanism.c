@@ -200,6 +200,15 @@ bool gdb_vcpu_hlt_exit(struct vcpu *cpu)
 		if (ours && b->type == GDB_BP_HARDWARE)
 			stop.reason = GDB_REASON_HWBREAK;
 	}
+	if (!ours && gdb_code_byte(g, &s, cpu_linear_pc(&r, &s) - 1) != OP_HLT) {
+		/* No hlt there any more: it was a patch taken out just now (gdb
+		 * went away). Run the guest's own instruction instead. */
+		r.rip--;
+		if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
+			vmm_msg(cpu->vm, "gdb: KVM_SET_REGS: %s", strerror(errno));
+		pthread_mutex_unlock(&g->lock);
+		return true;
+	}
 	if (ours) {
 		r.rip--;   /* back onto the breakpoint, as gdb expects */
 		if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
@@ -402,18 +411,21 @@ bool gdb_vcpu_mmio_exit(struct vcpu *cpu)
 	const struct phys_range *range;
 	struct kvm_sregs s;
 
-	/* g->ro changes only while every vCPU is parked: no lock to read it. */
-	if (!g || !(range = our_range(g, addr, len)) || (!write && !range->absent) ||
-	    !vm_range_ok(cpu->vm, addr, len))
+	if (!g || !vm_range_ok(cpu->vm, addr, len) || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
+	/* Under the lock: a gdb that vanishes while the guest runs is a
+	 * detach, which remaps the pages at once. */
+	pthread_mutex_lock(&g->lock);
+	range = our_range(g, addr, len);
+	if (!range || (!write && !range->absent)) {
+		pthread_mutex_unlock(&g->lock);
+		return false;
+	}
 	/* The guest's access, carried out for it in the VMM's own mapping. */
 	if (write)
 		memcpy(cpu->vm->mem + addr, run->mmio.data, len);
 	else
 		memcpy(run->mmio.data, cpu->vm->mem + addr, len);
-	if (ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
-		return true;
-	pthread_mutex_lock(&g->lock);
 	for (int i = 0; i < g->nbp; i++) {
 		enum gdb_stop_reason why = access_verdict(cpu, &s, &g->bp[i], write, addr, len);
 
