@@ -8,10 +8,13 @@
  * host does with a single-stepped `rep` comes from the host probe
  * (vmm/probe.c), which this test calls as kvm-vmm does.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -448,4 +451,76 @@ Test(gdb_watch, rwatch_on_a_page_code_runs_from, .timeout = 120)
 	cr_assert_eq(v.status, WATCH_STATUS, "%s", v.err);
 	run_free(&g);
 	run_free(&v);
+}
+
+/* ---- gdb vanishing while the guest runs ------------------------------------------ */
+
+/* Send one packet, $payload#checksum, on a raw connection. */
+static void send_packet(int fd, const char *payload)
+{
+	char frame[256];
+	unsigned sum = 0;
+	int n;
+
+	for (const char *p = payload; *p; p++)
+		sum += (unsigned char)*p;
+	n = snprintf(frame, sizeof(frame), "$%s#%02x", payload, sum & 0xff);
+	cr_assert_eq(write(fd, frame, (size_t)n), n);
+}
+
+static unsigned long symbol(const char *name)
+{
+	char cmd[160], line[160];
+	FILE *p;
+	unsigned long addr = 0;
+
+	snprintf(cmd, sizeof(cmd), "nm %s", WATCH);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		char sym[128];
+		unsigned long a;
+
+		if (sscanf(line, "%lx %*s %127s", &a, sym) == 2 && strcmp(sym, name) == 0)
+			addr = a;
+	}
+	pclose(p);
+	cr_assert_neq(addr, 0, "no symbol %s in %s", name, WATCH);
+	return addr;
+}
+
+Test(gdb_watch, gdb_vanishing_while_patches_and_watched_pages_are_in, .timeout = 120)
+{
+	struct child vmm;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int port = start_vmm(&vmm, WATCH);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char packet[64];
+
+	/* Six breakpoints the guest reaches only at its end (the last two
+	 * patched in), a write and a read watchpoint on bytes next to `ticks`
+	 * that it never touches (its page read-only, then unmapped: every
+	 * round exits); continue, and hang up while the guest runs. The
+	 * detach must put the code and the memory map back under a guest
+	 * that then ends as it would have (a breakpoint left in would stop
+	 * it for good). */
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	for (int i = 0; i < 4; i++) {   /* the padding before far_exit: never run */
+		snprintf(packet, sizeof(packet), "Z0,%lx,1", symbol("far_exit") - 16 * (i + 1));
+		send_packet(fd, packet);
+	}
+	snprintf(packet, sizeof(packet), "Z0,%lx,1", symbol("after_read"));
+	send_packet(fd, packet);
+	snprintf(packet, sizeof(packet), "Z0,%lx,1", symbol("far_exit"));
+	send_packet(fd, packet);
+	snprintf(packet, sizeof(packet), "Z2,%lx,4", symbol("ticks") + 4);
+	send_packet(fd, packet);
+	snprintf(packet, sizeof(packet), "Z3,%lx,4", symbol("ticks") + 8);
+	send_packet(fd, packet);
+	send_packet(fd, "vCont;c");
+	usleep(20 * 1000);
+	close(fd);
+	finish_vmm(&vmm, WATCH_STATUS);
 }

@@ -295,15 +295,12 @@ static bool take_stop(void *opaque, struct gdb_stop *stop)
 	return have;
 }
 
-/* A new client: stop everything; -1 if the guest is gone. */
-static int attach(void *opaque)
+/* Stop every vCPU and wait until all are parked (or done, or the guest
+ * ends). Lock held. */
+static void stop_all(struct gdb_vm *g)
 {
-	struct gdb_vm *g = opaque;
 	struct vm *vm = g->vm;
-	int ret = 0;
 
-	pthread_mutex_lock(&g->lock);
-	g->attached = true;
 	gdb_request_stop(g, NULL);
 	while (!atomic_load(&vm->ending)) {
 		int done = 0;
@@ -314,6 +311,18 @@ static int attach(void *opaque)
 			break;
 		pthread_cond_wait(&g->cond, &g->lock);
 	}
+}
+
+/* A new client: stop everything; -1 if the guest is gone. */
+static int attach(void *opaque)
+{
+	struct gdb_vm *g = opaque;
+	struct vm *vm = g->vm;
+	int ret = 0;
+
+	pthread_mutex_lock(&g->lock);
+	g->attached = true;
+	stop_all(g);
 	if (atomic_load(&vm->ending)) {
 		g->attached = false;
 		ret = -1;
@@ -333,6 +342,9 @@ static void detach(void *opaque)
 	enum gdb_action all[g->vm->ncpus];
 
 	pthread_mutex_lock(&g->lock);
+	/* A gdb that went away while the guest ran: stop it first, so that
+	 * the code and the memory map change under no running vCPU. */
+	stop_all(g);
 	gdb_bp_clear(g);
 	g->attached = false;
 	pthread_mutex_unlock(&g->lock);
