@@ -149,10 +149,10 @@ int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t
 	if (is_watch_type(type)) {
 		/* Reads are seen only by some mechanisms: without one, say
 		 * "not supported" rather than miss them. */
-		if (type != GDB_WP_WRITE && !reads_visible(g, type, addr, len))
-			return insert ? GDB_BP_UNSUPPORTED : -1;
 		if (len == 0 || len > MAX_WATCH_LEN)
 			return -1;
+		if (type != GDB_WP_WRITE && insert && !reads_visible(g, type, addr, len))
+			return GDB_BP_UNSUPPORTED;
 		b.len = len;
 	}
 	for (int i = 0; i < g->nbp; i++) {
@@ -214,7 +214,7 @@ static bool reads_visible(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr
 
 	for (int i = 0; i < g->nbp; i++)
 		readers += g->bp[i].type == GDB_WP_READ || g->bp[i].type == GDB_WP_ACCESS;
-	if (g->use_unmapped && !gdb_runs_code(g, addr, len))
+	if (g->use_unmapped && gdb_can_unmap(g, addr, len))
 		return true;   /* unmapped pages: every read exits */
 	return g->use_debugreg && g->caps->hw_watch[MODE_LONG] == PROBE_YES &&
 	       gdb_fits_debug_register(&b) &&

@@ -229,9 +229,10 @@ void gdb_mech_release(struct gdb_vm *g, struct vcpu *cpu);
 /* The guest's own byte at linear addr, as if nothing were patched; -1 if
  * unmapped. */
 int gdb_code_byte(struct gdb_vm *g, const struct kvm_sregs *s, uint64_t addr);
-/* Does code run from a page of linear [addr, addr+len) (a vCPU's PC is
- * there, or was)? Such pages cannot be left unmapped. */
-bool gdb_runs_code(struct gdb_vm *g, uint64_t addr, uint64_t len);
+/* Can the pages of linear [addr, addr+len) be left unmapped for a read
+ * watchpoint: all guest RAM, and no code runs from them (no vCPU's PC is
+ * there, nor was)? */
+bool gdb_can_unmap(struct gdb_vm *g, uint64_t addr, uint64_t len);
 /* Name of a mechanism, for `monitor info breakpoints`. */
 const char *gdb_mech_name(enum gdb_mech m);
 

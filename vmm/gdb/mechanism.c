@@ -278,22 +278,24 @@ static void note_pc_pages(struct gdb_vm *g)
 	}
 }
 
-bool gdb_runs_code(struct gdb_vm *g, uint64_t addr, uint64_t len)
+bool gdb_can_unmap(struct gdb_vm *g, uint64_t addr, uint64_t len)
 {
 	const struct gdb_vcpu *d = g->vm->cpus[0].debug;
 	uint64_t first = addr & ~(uint64_t)(PAGE_SIZE - 1);
 
+	if (!d->have_state)
+		return false;
 	note_pc_pages(g);
-	for (uint64_t lin = first; d->have_state && lin < addr + len; lin += PAGE_SIZE) {
+	for (uint64_t lin = first; lin < addr + len; lin += PAGE_SIZE) {
 		uint64_t phys;
 
-		if (to_phys(g->vm, &d->sregs, lin, &phys) &&
+		if (!to_phys(g->vm, &d->sregs, lin, &phys) ||
 		    is_code_page(g, phys & ~(uint64_t)(PAGE_SIZE - 1)))
-			return true;
+			return false;
 		if (lin + PAGE_SIZE < lin)
 			break;
 	}
-	return false;
+	return true;
 }
 
 /* Add the pages of watchpoint b to g->ro (absent: unmapped, else
