@@ -277,11 +277,15 @@ static void avoid(const char *mechanisms)
 
 /* Six breakpoints, hit in turn for seven stops; the guest's own bytes
  * are what gdb reads; the stub names the mechanisms it used. */
-static void six_breakpoints(const char *mechanism, const char *other_mechanism)
+static void six_breakpoints_in(const char *vmm_option, const char *mechanism,
+			       const char *other_mechanism)
 {
 	struct child vmm;
 	struct run_result g;
-	int port = start_vmm(&vmm, WATCH);
+	int port = vmm_option ? child_start_gdb(&vmm, vmm_option, WATCH, NULL)
+			      : start_vmm(&vmm, WATCH);
+
+	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm.err_buf);
 
 	gdb_batch(&g, port, WATCH, "break tick", "break mark1", "break mark3", "break mark5",
 		  "break bump", "break after_bump", "continue", "continue", "continue",
@@ -303,6 +307,11 @@ static void six_breakpoints(const char *mechanism, const char *other_mechanism)
 	run_free(&g);
 }
 
+static void six_breakpoints(const char *mechanism, const char *other_mechanism)
+{
+	six_breakpoints_in(NULL, mechanism, other_mechanism);
+}
+
 /* How breakpoints beyond the debug registers run on this host. */
 static const char *patch_mechanism(void)
 {
@@ -316,6 +325,17 @@ static const char *patch_mechanism(void)
 Test(gdb_watch, six_breakpoints_debug_registers_then_patches, .timeout = 180)
 {
 	six_breakpoints("debug register", patch_mechanism());
+}
+
+Test(gdb_watch, six_breakpoints_with_irqchip, .timeout = 300)
+{
+	bool int3 = true;
+
+	/* With an in-kernel interrupt controller `hlt` does not exit. */
+	for (int m = 0; m < CPU_MODES; m++)
+		int3 &= host()->sw_bp[m] == PROBE_YES;
+	six_breakpoints_in("--irqchip", "debug register",
+			   int3 ? "patched instruction" : "single-step-and-compare");
 }
 
 Test(gdb_watch, six_breakpoints_all_patched, .timeout = 180)
