@@ -506,11 +506,13 @@ static void print_mechanisms(const struct host_caps *c)
 	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then " : "", patched);
 	printf("  write watchpoints: %s%s\n",
 	       hw_watch ? "debug registers (1, 2, 4 or 8 aligned bytes), then " : "",
-	       yes_in_every_mode(c->ro_write) && kvm_has_readonly_mem() ? "read-only memory pages"
-									 : "single-step-and-compare");
+	       yes_in_every_mode(c->ro_write) && kvm_has_readonly_mem()
+		       ? "read-only memory pages (with --smp: single-step-and-compare)"
+		       : "single-step-and-compare");
 	printf("  read and access watchpoints: %s%s\n",
 	       hw_watch ? "debug registers (up to 4), then " : "",
-	       yes_in_every_mode(c->hole_read) ? "unmapped memory pages (not where code runs)"
+	       yes_in_every_mode(c->hole_read)
+		       ? "unmapped memory pages (not where code runs; not with --smp)"
 		       : hw_watch ? "not supported" : "not supported (no data breakpoints)");
 }
 
