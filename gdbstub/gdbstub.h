@@ -35,7 +35,8 @@ struct gdb_regs {
 	uint64_t rflags;
 	uint64_t seg[6];   /* selectors: cs ss ds es fs gs */
 	uint64_t fs_base, gs_base;
-	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t k_gs_base;  /* the MSR `swapgs` exchanges with gs_base */
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 	uint8_t st[8][10]; /* x87 registers, 80-bit little-endian */
 	uint32_t fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop;
 	uint8_t xmm[16][16];
@@ -46,6 +47,9 @@ struct gdb_regs {
 enum { GDB_RAX, GDB_RBX, GDB_RCX, GDB_RDX, GDB_RSI, GDB_RDI, GDB_RBP, GDB_RSP };
 /* Indexes into gdb_regs.seg. */
 enum { GDB_CS, GDB_SS, GDB_DS, GDB_ES, GDB_FS, GDB_GS };
+
+/* What the breakpoint callback returns for a kind it cannot do at all. */
+#define GDB_BP_UNSUPPORTED 1
 
 /* Breakpoint and watchpoint kinds, numbered as in Z/z packets. */
 enum gdb_bp_type {
@@ -115,7 +119,9 @@ struct gdb_target {
 	int (*read_mem)(void *opaque, int cpu, uint64_t addr, void *buf, size_t len);
 	int (*write_mem)(void *opaque, int cpu, uint64_t addr, const void *buf, size_t len);
 	/* Insert (insert=true) or remove a breakpoint/watchpoint. `len` is the
-	 * kind field of the Z packet (breakpoint) or the watched length. */
+	 * kind field of the Z packet (breakpoint) or the watched length.
+	 * Returns 0, -1 (failed: E03) or GDB_BP_UNSUPPORTED (the target can
+	 * never do this kind: the empty reply, which gdb understands). */
 	int (*breakpoint)(void *opaque, bool insert, enum gdb_bp_type type,
 			  uint64_t addr, uint64_t len);
 	/* Resume: actions[cpu] for every cpu (array of ncpus). Returns at once;

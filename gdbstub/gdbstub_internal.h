@@ -109,6 +109,8 @@ struct gdb_conn *gdb_conn_new_writer(const struct gdb_target *target,
 				     gdb_write_fn write, void *write_opaque);
 /* Why the session ended (GDB_END_NONE while it goes on). */
 enum gdb_end gdb_conn_end(const struct gdb_conn *conn);
+/* Has gdb been told that the guest exited (W)? */
+bool gdb_conn_exited(const struct gdb_conn *conn);
 /* True when a client that goes away must be treated as a detach: the
  * session did not end with D or k and the guest has not exited. */
 bool gdb_conn_needs_detach(const struct gdb_conn *conn);

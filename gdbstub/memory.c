@@ -147,7 +147,10 @@ static void handle_bp(struct gdb_conn *conn, struct gdb_cursor *args, bool inser
 	}
 	int ret = conn->target->breakpoint(conn->target->opaque, insert,
 					   (enum gdb_bp_type)type, addr, kind);
-	gdb_reply_text(conn, ret == 0 ? "OK" : GDB_ERR_TARGET);
+	/* The empty reply tells gdb "this kind is not supported" (it says
+	 * so, or falls back to its own way); an error would mean "out of
+	 * resources" and abort the next resume. */
+	gdb_reply_text(conn, ret == 0 ? "OK" : ret == GDB_BP_UNSUPPORTED ? "" : GDB_ERR_TARGET);
 }
 
 void gdb_handle_insert_bp(struct gdb_conn *conn, struct gdb_cursor *args)

@@ -95,12 +95,12 @@ static void handle_set_thread(struct gdb_conn *conn, struct gdb_cursor *args)
 	gdb_reply_text(conn, "OK");
 }
 
-/* T<id>: is this thread alive? Every vCPU is, for the whole session. */
+/* T<id>: is this thread alive? Every vCPU is, until the guest exits. */
 static void handle_thread_alive(struct gdb_conn *conn, struct gdb_cursor *args)
 {
 	int64_t id;
 
-	if (gdb_cursor_thread(args, &id) && gdb_cursor_done(args) &&
+	if (!conn->exited && gdb_cursor_thread(args, &id) && gdb_cursor_done(args) &&
 	    id >= 1 && id <= conn->target->ncpus)
 		gdb_reply_text(conn, "OK");
 	else

@@ -115,6 +115,10 @@ void gdb_handle_qxfer_features(struct gdb_conn *conn, struct gdb_cursor *args)
 
 void gdb_handle_qfthreadinfo(struct gdb_conn *conn, struct gdb_cursor *args)
 {
+	if (conn->exited) {
+		gdb_reply_text(conn, "l"); /* the guest exited: no threads are left */
+		return;
+	}
 	struct gdb_reply *r = gdb_reply_start(conn);
 
 	gdb_reply_putc(r, 'm');
@@ -157,11 +161,13 @@ void gdb_handle_qthreadextrainfo(struct gdb_conn *conn, struct gdb_cursor *args)
 	gdb_reply_send(conn);
 }
 
-/* qAttached: "0" = gdb created the process (the VMM did, for it), so
- * quitting gdb kills it rather than detaching. */
+/* qAttached: "1" = gdb attached to a process that was already there (as
+ * with QEMU's stub), so quitting gdb detaches: the guest runs on and a
+ * later gdb can connect again. `make debug` ends the VMM when its gdb
+ * quits (scripts/debug.sh). */
 void gdb_handle_qattached(struct gdb_conn *conn, struct gdb_cursor *args)
 {
-	gdb_reply_text(conn, "0");
+	gdb_reply_text(conn, "1");
 }
 
 void gdb_handle_qsymbol(struct gdb_conn *conn, struct gdb_cursor *args)

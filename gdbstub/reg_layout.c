@@ -56,15 +56,18 @@
 
 #define XMM(n) BYTES("xmm" #n, XMM_BITS, "vec128", NULL, FEATURE_SSE, xmm[n])
 
-/* Segment bases (in feature `seg_feature`) and control registers, `bits`
- * wide. */
+/* Segment bases (in feature `seg_feature`), the kernel GS base (the MSR
+ * `swapgs` exchanges with gs_base), control registers (cr8: the task
+ * priority) and EFER, `bits` wide: the same set as QEMU's stub. */
 #define SYSTEM_REGS(bits, seg_feature)                                      \
 	NUM("fs_base", bits, "int", NULL, seg_feature, fs_base),           \
 	NUM("gs_base", bits, "int", NULL, seg_feature, gs_base),           \
+	NUM("k_gs_base", bits, "int", NULL, FEATURE_SYSTEM, k_gs_base),    \
 	NUM("cr0", bits, "cr0_flags", NULL, FEATURE_SYSTEM, cr0),          \
 	NUM("cr2", bits, "data_ptr", NULL, FEATURE_SYSTEM, cr2),           \
 	NUM("cr3", bits, "int", NULL, FEATURE_SYSTEM, cr3),                \
 	NUM("cr4", bits, "cr4_flags", NULL, FEATURE_SYSTEM, cr4),          \
+	NUM("cr8", bits, "int", NULL, FEATURE_SYSTEM, cr8),                \
 	NUM("efer", bits, "efer_flags", NULL, FEATURE_SYSTEM, efer)
 
 /* 32-bit layout. Note gdb's i386 order: eax ecx edx ebx esp ebp esi edi. */

@@ -76,6 +76,11 @@ enum gdb_end gdb_conn_end(const struct gdb_conn *conn)
 	return conn->end;
 }
 
+bool gdb_conn_exited(const struct gdb_conn *conn)
+{
+	return conn->exited;
+}
+
 bool gdb_conn_needs_detach(const struct gdb_conn *conn)
 {
 	return !conn->exited && (conn->end == GDB_END_NONE ||

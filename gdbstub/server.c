@@ -3,7 +3,8 @@
  * socket (loopback unless asked otherwise), gdb_serve() runs the poll loop
  * that accepts one gdb at a time, feeds what it sends to a gdb_conn,
  * forwards the target's stop events, and treats a vanished client as a
- * detach so the guest runs on and a new gdb can connect.
+ * detach so the guest runs on and a new gdb can connect. Once the guest
+ * exited, a gdb still connected gets a moment to hang up first.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gdbstub_internal.h"
@@ -26,6 +28,9 @@
 /* A client that stops reading cannot block the stub longer than this. */
 #define SEND_TIMEOUT_SECONDS 5
 #define RECV_BUFFER_SIZE 4096
+/* At the end, after the guest exited: how long an attached gdb may go on
+ * asking (extended-remote stays connected) before the VMM closes it. */
+#define LINGER_S 2.0
 
 /* --- gdb_listen ------------------------------------------------------------- */
 
@@ -296,24 +301,49 @@ static bool readable(const struct pollfd *pfd)
 
 enum { POLL_QUIT, POLL_LISTEN, POLL_STOP, POLL_CLIENT, POLL_COUNT };
 
+/* Milliseconds left until `deadline` (CLOCK_MONOTONIC seconds), at least 0. */
+static int ms_until(double deadline)
+{
+	struct timespec ts;
+	double left;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	left = deadline - (ts.tv_sec + ts.tv_nsec / 1e9);
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
+}
+
+static double seconds_from_now(double s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9 + s;
+}
+
 int gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd)
 {
 	struct server s = { target, listen_fd, quit_fd, -1, NULL };
 	int ret = 0;
+	bool lingering = false;   /* asked to quit, still answering an exited session */
+	double deadline = 0;
 
 	for (;;) {
 		/* A negative fd is skipped by poll(). */
 		struct pollfd fds[POLL_COUNT] = {
-			[POLL_QUIT] = { .fd = quit_fd, .events = POLLIN },
-			[POLL_LISTEN] = { .fd = listen_fd, .events = POLLIN },
+			[POLL_QUIT] = { .fd = lingering ? -1 : quit_fd, .events = POLLIN },
+			[POLL_LISTEN] = { .fd = lingering ? -1 : listen_fd, .events = POLLIN },
 			[POLL_STOP] = { .fd = target->stop_fd, .events = POLLIN },
 			[POLL_CLIENT] = { .fd = s.client_fd, .events = POLLIN },
 		};
-		if (poll(fds, POLL_COUNT, -1) < 0) {
+		int ready = poll(fds, POLL_COUNT, lingering ? ms_until(deadline) : -1);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (ready == 0 && lingering)
+			break;   /* gdb had its time */
 		/* Stop events first, so a final W reaches gdb before we quit. */
 		if (readable(&fds[POLL_STOP]))
 			forward_stop(&s);
@@ -323,7 +353,16 @@ int gdb_serve(int listen_fd, const struct gdb_target *target, int quit_fd)
 			ret = -1;
 			break;
 		}
-		if (readable(&fds[POLL_QUIT]))
+		if (readable(&fds[POLL_QUIT])) {
+			/* A gdb that saw the guest exit may stay connected
+			 * (extended-remote) and ask about threads: answer it a
+			 * little longer, until it hangs up. */
+			if (!s.conn || !gdb_conn_exited(s.conn))
+				break;
+			lingering = true;
+			deadline = seconds_from_now(LINGER_S);
+		}
+		if (lingering && s.client_fd < 0)
 			break;
 	}
 	/* The VMM is ending: close the client without resuming anything. */

@@ -121,6 +121,8 @@ static int fake_breakpoint(void *opaque, bool insert, enum gdb_bp_type type,
 
 	if (f->fail_bp)
 		return -1;
+	if (f->unsupported_bp)
+		return GDB_BP_UNSUPPORTED;
 	if (f->bp_count < FAKE_MAX_BPS)
 		f->bp_log[f->bp_count++] = bp;
 	if (!insert)

@@ -37,6 +37,7 @@ struct fake {
 
 	/* Failure injection. */
 	bool fail_write, fail_regs, fail_bp, fail_resume, fail_attach;
+	bool unsupported_bp;   /* the breakpoint callback: GDB_BP_UNSUPPORTED */
 
 	/* Records (counters are updated atomically: the server tests read
 	 * them from another thread). */

@@ -209,3 +209,14 @@ Test(gdbstub_mem, Z_errors)
 	rsp_feed_packet(conn, "z0,1010,1");
 	rsp_expect_reply(&f, "E03");
 }
+
+Test(gdbstub_mem, Z_a_kind_the_target_cannot_do_gets_the_empty_reply)
+{
+	/* gdb reads the empty reply as "not supported" (and says so), where
+	 * an error would read as "too many hardware watchpoints". */
+	f.unsupported_bp = true;
+	rsp_feed_packet(conn, "Z3,1010,4");
+	rsp_expect_reply(&f, "");
+	rsp_feed_packet(conn, "Z4,1010,4");
+	rsp_expect_reply(&f, "");
+}

@@ -101,10 +101,11 @@ Test(gdbstub_query, thread_extra_info_default_text)
 
 Test(gdbstub_query, attached_symbol_and_unsupported)
 {
+	/* "1": gdb attached to a guest that was running; quitting detaches. */
 	rsp_feed_packet(conn, "qAttached");
-	rsp_expect_reply(&f, "0");
+	rsp_expect_reply(&f, "1");
 	rsp_feed_packet(conn, "qAttached:1");
-	rsp_expect_reply(&f, "0");
+	rsp_expect_reply(&f, "1");
 	rsp_feed_packet(conn, "qSymbol::");
 	rsp_expect_reply(&f, "OK");
 	rsp_feed_packet(conn, "qOffsets");

@@ -17,7 +17,7 @@ static const char *const i386_names[] = {
 	"st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7",
 	"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
 	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "mxcsr",
-	"fs_base", "gs_base", "cr0", "cr2", "cr3", "cr4", "efer", NULL,
+	"fs_base", "gs_base", "k_gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer", NULL,
 };
 
 static const char *const amd64_names[] = {
@@ -28,13 +28,13 @@ static const char *const amd64_names[] = {
 	"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
 	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
 	"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "mxcsr",
-	"fs_base", "gs_base", "cr0", "cr2", "cr3", "cr4", "efer", NULL,
+	"fs_base", "gs_base", "k_gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer", NULL,
 };
 
-/* Bytes of a whole g packet: i386 16*4 + 8*10 + 8*4 + 8*16 + 4 + 7*4. */
-#define I386_G_BYTES 336
-/* amd64: 17*8 + 7*4 + 8*10 + 8*4 + 16*16 + 4 + 7*8. */
-#define AMD64_G_BYTES 592
+/* Bytes of a whole g packet: i386 16*4 + 8*10 + 8*4 + 8*16 + 4 + 9*4. */
+#define I386_G_BYTES 344
+/* amd64: 17*8 + 7*4 + 8*10 + 8*4 + 16*16 + 4 + 9*8. */
+#define AMD64_G_BYTES 608
 
 static struct fake f;
 static struct gdb_conn *conn;
@@ -73,6 +73,8 @@ static void set_sample_regs(struct gdb_regs *r)
 	for (int i = 0; i < 6; i++)
 		r->seg[i] = 0x10 + (uint64_t)i;
 	r->cr0 = 0x80000011;
+	r->k_gs_base = 0x6b;
+	r->cr8 = 0x8;
 	r->efer = 0x500;
 	r->mxcsr = 0x1f80;
 	r->st[7][0] = 0x5a;
@@ -102,9 +104,9 @@ Test(gdbstub_regs, i386_g_layout)
 	size_t mxcsr = 2 * (16 * 4 + 8 * 10 + 8 * 4 + 8 * 16);
 	cr_assert(strncmp(g + mxcsr - 32, "77000000000000000000000000000088", 32) == 0, "%s", g);
 	cr_assert(strncmp(g + mxcsr, "801f0000", 8) == 0, "%s", g);
-	/* fs_base gs_base cr0 cr2 cr3 cr4 efer, 32 bits each. */
-	cr_assert_str_eq(g + mxcsr + 8, "00000000" "00000000" "11000080" "00000000"
-					 "00000000" "00000000" "00050000");
+	/* fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer, 32 bits each. */
+	cr_assert_str_eq(g + mxcsr + 8, "00000000" "00000000" "6b000000" "11000080" "00000000"
+					 "00000000" "00000000" "08000000" "00050000");
 	stop();
 }
 
@@ -124,9 +126,9 @@ Test(gdbstub_regs, amd64_g_layout)
 	size_t mxcsr = 2 * (17 * 8 + 7 * 4 + 8 * 10 + 8 * 4 + 16 * 16);
 	cr_assert(strncmp(g + mxcsr, "801f0000", 8) == 0, "%s", g);
 	cr_assert_str_eq(g + mxcsr + 8,
-			 "0000000000000000" "0000000000000000" "1100008000000000"
-			 "0000000000000000" "0000000000000000" "0000000000000000"
-			 "0005000000000000");
+			 "0000000000000000" "0000000000000000" "6b00000000000000"
+			 "1100008000000000" "0000000000000000" "0000000000000000"
+			 "0000000000000000" "0800000000000000" "0005000000000000");
 	stop();
 }
 
@@ -147,11 +149,15 @@ Test(gdbstub_regs, p_reads_by_target_xml_number)
 	rsp_expect_reply(&f, "22222222");
 	rsp_feed_packet(conn, "p8"); /* eip */
 	rsp_expect_reply(&f, "78563412");
-	rsp_feed_packet(conn, "p2b"); /* cr0 = 43 */
+	rsp_feed_packet(conn, "p2b"); /* k_gs_base = 43 */
+	rsp_expect_reply(&f, "6b000000");
+	rsp_feed_packet(conn, "p2c"); /* cr0 = 44 */
 	rsp_expect_reply(&f, "11000080");
-	rsp_feed_packet(conn, "p2f"); /* efer, the last */
+	rsp_feed_packet(conn, "p30"); /* cr8 = 48 */
+	rsp_expect_reply(&f, "08000000");
+	rsp_feed_packet(conn, "p31"); /* efer, the last */
 	rsp_expect_reply(&f, "00050000");
-	rsp_feed_packet(conn, "p30"); /* one past the last */
+	rsp_feed_packet(conn, "p32"); /* one past the last */
 	rsp_expect_reply(&f, "E01");
 	rsp_feed_packet(conn, "p");
 	rsp_expect_reply(&f, "E01");
@@ -172,11 +178,15 @@ Test(gdbstub_regs, p_amd64_numbers)
 	rsp_expect_reply(&f, "78563412ffffffff");
 	rsp_feed_packet(conn, "p11"); /* eflags = 17 */
 	rsp_expect_reply(&f, "46020000");
-	rsp_feed_packet(conn, "p3b"); /* cr0 = 59 */
+	rsp_feed_packet(conn, "p3b"); /* k_gs_base = 59 */
+	rsp_expect_reply(&f, "6b00000000000000");
+	rsp_feed_packet(conn, "p3c"); /* cr0 = 60 */
 	rsp_expect_reply(&f, "1100008000000000");
+	rsp_feed_packet(conn, "p40"); /* cr8 = 64 */
+	rsp_expect_reply(&f, "0800000000000000");
 	rsp_feed_packet(conn, "p37"); /* xmm15 = 55 */
 	rsp_expect_reply(&f, "00000000000000000000000000000000");
-	rsp_feed_packet(conn, "p40");
+	rsp_feed_packet(conn, "p42"); /* one past efer, the last */
 	rsp_expect_reply(&f, "E01");
 	stop();
 }
@@ -207,7 +217,7 @@ Test(gdbstub_regs, P_errors)
 	rsp_expect_reply(&f, "E01");
 	rsp_feed_packet(conn, "P1=zz332211"); /* not hex */
 	rsp_expect_reply(&f, "E01");
-	rsp_feed_packet(conn, "P30=00000000"); /* no such register */
+	rsp_feed_packet(conn, "P32=00000000"); /* no such register */
 	rsp_expect_reply(&f, "E01");
 	rsp_feed_packet(conn, "P1");
 	rsp_expect_reply(&f, "E01");

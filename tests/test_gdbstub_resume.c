@@ -330,6 +330,11 @@ Test(gdbstub_resume, guest_exit)
 	cr_assert_not(gdb_conn_running(conn));
 	rsp_feed_packet(conn, "?");
 	rsp_expect_reply(&f, "W2a");
+	/* No threads are left (extended-remote asks). */
+	rsp_feed_packet(conn, "qfThreadInfo");
+	rsp_expect_reply(&f, "l");
+	rsp_feed_packet(conn, "T1");
+	rsp_expect_reply(&f, "E01");
 	/* Nothing left to run. */
 	rsp_feed_packet(conn, "c");
 	rsp_expect_reply(&f, "E01");

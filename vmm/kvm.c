@@ -121,6 +121,54 @@ static int make_runnable(struct vcpu *cpu, char *err)
 	return 0;
 }
 
+bool kvm_has_readonly_mem(void)
+{
+	return kvm >= 0 && ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
+}
+
+/* Slot `slot` maps guest RAM [start, end) (size 0 deletes the slot). */
+static int set_slot(struct vm *vm, uint32_t slot, uint64_t start, uint64_t end, bool readonly)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.flags = readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = start,
+		.memory_size = end - start,
+		.userspace_addr = (uintptr_t)vm->mem + start,
+	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+int vm_map_ram(struct vm *vm, const struct phys_range *ro, int nro, int *slots, char *err)
+{
+	uint64_t at = 0;
+	int n = 0;
+
+	/* Slots may not overlap: take the old ones away first. */
+	for (int i = 0; i < *slots; i++)
+		set_slot(vm, (uint32_t)i, 0, 0, false);
+	*slots = 0;
+	for (int i = 0; i <= nro; i++) {
+		uint64_t ro_start = i < nro ? ro[i].start : vm->mem_size;
+
+		if (ro_start > at && set_slot(vm, (uint32_t)n++, at, ro_start, false) < 0)
+			goto fail;
+		if (i < nro && !ro[i].absent &&
+		    set_slot(vm, (uint32_t)n++, ro[i].start, ro[i].end, true) < 0)
+			goto fail;
+		at = i < nro ? ro[i].end : vm->mem_size;
+	}
+	*slots = n;
+	return 0;
+fail:
+	vmm_fail(err, "KVM_SET_USER_MEMORY_REGION (slot %d): %s", n - 1, strerror(errno));
+	for (int i = 0; i < n; i++)
+		set_slot(vm, (uint32_t)i, 0, 0, false);
+	*slots = set_slot(vm, 0, 0, vm->mem_size, false) == 0 ? 1 : 0;
+	return -1;
+}
+
 int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err)
 {
 	struct kvm_userspace_memory_region region;

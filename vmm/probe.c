@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -40,9 +41,16 @@
 static const uint8_t code_out_hlt[] = { OUT_E9, OP_HLT };
 static const uint8_t code_nops[] = { OP_NOP, OP_NOP, OUT_E9, OP_HLT };
 static const uint8_t code_int3[] = { OP_INT3, OUT_E9, OP_HLT };
+static const uint8_t code_nop_hlt[] = { OP_NOP, OP_HLT };
+/* Read from [bx] (16-bit: mov ax,[bx]) or [rbx] (32/64-bit: mov eax,[ebx]). */
+static const uint8_t code_load16[] = { 0x8b, 0x07, OUT_E9, OP_HLT };
+static const uint8_t code_load32[] = { 0x8b, 0x03, OUT_E9, OP_HLT };
 /* Write to [bx] (16-bit: mov [bx],ax) or [rbx] (32/64-bit: mov [ebx],eax). */
 static const uint8_t code_store16[] = { 0x89, 0x07, OUT_E9, OP_HLT };
 static const uint8_t code_store32[] = { 0x89, 0x03, OUT_E9, OP_HLT };
+/* rep stosb (CX/ECX = REP_PROBE_COUNT, to [DI/EDI]); then out, hlt */
+static const uint8_t code_rep[] = { 0xf3, 0xaa, OUT_E9, OP_HLT };
+#define REP_PROBE_COUNT 3
 /* Real-mode int3 handler: out 'I' to show the guest's IVT ran it. */
 static const uint8_t code_handler[] = { 0xb0, 'I', 0xe6, PORT_DEBUGCON, OP_HLT };
 /* 32/64-bit: mov ecx, n; l: out 0xe9,al; loop l; hlt  (n patched in) */
@@ -155,15 +163,22 @@ static bool set_debug(struct scratch *s, uint32_t control, uint64_t dr0, uint64_
 	return ioctl(s->vm.cpus[0].fd, KVM_SET_GUEST_DEBUG, &dbg) == 0;
 }
 
-static bool set_rbx(struct scratch *s, uint64_t v)
+/* Set one general register (a pointer into struct kvm_regs). */
+static bool set_reg(struct scratch *s, size_t offset, uint64_t v)
 {
 	struct kvm_regs r;
 
 	if (ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) < 0)
 		return false;
-	r.rbx = v;
+	memcpy((uint8_t *)&r + offset, &v, sizeof(v));
 	return ioctl(s->vm.cpus[0].fd, KVM_SET_REGS, &r) == 0;
 }
+
+static bool set_rbx(struct scratch *s, uint64_t v)
+{
+	return set_reg(s, offsetof(struct kvm_regs, rbx), v);
+}
+
 
 static bool exited_to_port(struct scratch *s, int reason)
 {
@@ -175,8 +190,42 @@ static enum probe_result yes_if(bool b)
 	return b ? PROBE_YES : PROBE_NO;
 }
 
+/* After one single-step of code_rep: did it do one iteration only (the
+ * PC still on the instruction, the count one less), as hardware does? */
+static enum probe_result step_rep_result(struct scratch *s)
+{
+	struct kvm_regs r;
+
+	if (!set_reg(s, offsetof(struct kvm_regs, rcx), REP_PROBE_COUNT) ||
+	    !set_reg(s, offsetof(struct kvm_regs, rdi), PROBE_DATA) ||
+	    !set_debug(s, KVM_GUESTDBG_SINGLESTEP, 0, 0) || scratch_run(s) != KVM_EXIT_DEBUG ||
+	    ioctl(s->vm.cpus[0].fd, KVM_GET_REGS, &r) < 0)
+		return PROBE_NO;
+	return yes_if(s->vm.cpus[0].run->debug.arch.pc == PROBE_CODE &&
+		      r.rcx == REP_PROBE_COUNT - 1);
+}
+
+/* With the data page mapped read-only (absent: not mapped at all), does
+ * the store (absent: the load) exit as MMIO there, and does the guest go
+ * on after it (to its `out`)? */
+static enum probe_result ro_write_result(struct scratch *s, char *err, bool absent)
+{
+	struct phys_range ro = { PROBE_DATA, PROBE_DATA + PAGE_SIZE, absent };
+	struct kvm_run *run = s->vm.cpus[0].run;
+	int slots = 1;
+	bool mmio;
+
+	if ((!absent && !kvm_has_readonly_mem()) || !set_rbx(s, PROBE_DATA) ||
+	    vm_map_ram(&s->vm, &ro, 1, &slots, err) < 0)
+		return PROBE_NO;
+	mmio = scratch_run(s) == KVM_EXIT_MMIO && run->mmio.is_write == !absent &&
+	       run->mmio.phys_addr == PROBE_DATA;
+	return yes_if(mmio && exited_to_port(s, scratch_run(s)));
+}
+
 /* Kinds of check, each run in a fresh scratch VM. */
-enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH };
+enum check { CHECK_RUNS, CHECK_STEP, CHECK_SWBP, CHECK_HWBP, CHECK_WATCH, CHECK_STEP_REP,
+	     CHECK_HLT, CHECK_RO_WRITE, CHECK_HOLE_READ };
 
 static enum probe_result run_check(enum check check, enum cpu_mode mode, char *err)
 {
@@ -191,7 +240,14 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 	case CHECK_STEP:
 	case CHECK_HWBP: code = code_nops; len = sizeof(code_nops); break;
 	case CHECK_SWBP: code = code_int3; len = sizeof(code_int3); break;
+	case CHECK_STEP_REP: code = code_rep; len = sizeof(code_rep); break;
+	case CHECK_HLT: code = code_nop_hlt; len = sizeof(code_nop_hlt); break;
+	case CHECK_HOLE_READ:
+		code = mode == MODE_REAL ? code_load16 : code_load32;
+		len = sizeof(code_load32);
+		break;
 	case CHECK_WATCH:
+	case CHECK_RO_WRITE:
 		code = mode == MODE_REAL ? code_store16 : code_store32;
 		len = sizeof(code_store32);
 		break;
@@ -216,6 +272,18 @@ static enum probe_result run_check(enum check check, enum cpu_mode mode, char *e
 			res = yes_if(reason == KVM_EXIT_DEBUG &&
 				     s.vm.cpus[0].run->debug.arch.pc == PROBE_CODE + 1);
 		}
+		break;
+	case CHECK_STEP_REP:
+		res = step_rep_result(&s);
+		break;
+	case CHECK_HLT:
+		res = yes_if(scratch_run(&s) == KVM_EXIT_HLT);
+		break;
+	case CHECK_RO_WRITE:
+		res = ro_write_result(&s, err, false);
+		break;
+	case CHECK_HOLE_READ:
+		res = ro_write_result(&s, err, true);
 		break;
 	case CHECK_SWBP:
 		if (set_debug(&s, KVM_GUESTDBG_USE_SW_BP, 0, 0)) {
@@ -383,6 +451,10 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.sw_bp[m] = run_check(CHECK_SWBP, m, err);
 			caps.hw_bp[m] = run_check(CHECK_HWBP, m, err);
 			caps.hw_watch[m] = run_check(CHECK_WATCH, m, err);
+			caps.step_rep[m] = run_check(CHECK_STEP_REP, m, err);
+			caps.hlt_exits[m] = run_check(CHECK_HLT, m, err);
+			caps.ro_write[m] = run_check(CHECK_RO_WRITE, m, err);
+			caps.hole_read[m] = run_check(CHECK_HOLE_READ, m, err);
 		}
 		caps.paging32 = check_paging32(err);
 		check_ring3(err);
@@ -402,6 +474,40 @@ static const char *result_word(enum probe_result r)
 	return r == PROBE_YES ? "yes" : r == PROBE_NO ? "no" : "untested";
 }
 
+static bool yes_in_every_mode(const enum probe_result r[CPU_MODES])
+{
+	for (int m = 0; m < CPU_MODES; m++)
+		if (r[m] != PROBE_YES)
+			return false;
+	return true;
+}
+
+/* Which mechanism the gdb stub uses for each kind of breakpoint and
+ * watchpoint (vmm/gdb/mechanism.c makes the same choice). */
+static void print_mechanisms(const struct host_caps *c)
+{
+	const char *patched = yes_in_every_mode(c->sw_bp) ? "`int3` patched into the code"
+			      : yes_in_every_mode(c->hlt_exits)
+				      ? "`hlt` patched into the code (with --irqchip: "
+					"single-step-and-compare)"
+				      : "single-step-and-compare";
+	bool hw_watch = c->hw_watch[MODE_LONG] == PROBE_YES;
+
+	printf("\ngdb stub mechanisms on this host:\n");
+	printf("  breakpoints: %s%s\n",
+	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then " : "", patched);
+	printf("  write watchpoints: %s%s\n",
+	       hw_watch ? "debug registers (1, 2, 4 or 8 aligned bytes), then " : "",
+	       yes_in_every_mode(c->ro_write) && kvm_has_readonly_mem()
+		       ? "read-only memory pages (with --smp: single-step-and-compare)"
+		       : "single-step-and-compare");
+	printf("  read and access watchpoints: %s%s\n",
+	       hw_watch ? "debug registers (up to 4), then " : "",
+	       yes_in_every_mode(c->hole_read)
+		       ? "unmapped memory pages (not where code runs; not with --smp)"
+		       : hw_watch ? "not supported" : "not supported (no data breakpoints)");
+}
+
 void probe_print(const struct host_caps *c)
 {
 	printf("kvm-vmm host check\n\n");
@@ -419,6 +525,10 @@ void probe_print(const struct host_caps *c)
 	ROW("int3 exits (KVM_GUESTDBG_USE_SW_BP)", sw_bp);
 	ROW("hardware execute breakpoints", hw_bp);
 	ROW("hardware data watchpoints", hw_watch);
+	ROW("single-step: one `rep` iteration", step_rep);
+	ROW("hlt exits (no --irqchip)", hlt_exits);
+	ROW("write to read-only memory slot exits", ro_write);
+	ROW("read where no memory slot is exits", hole_read);
 #undef ROW
 	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
 	       result_word(c->paging32), "-");
@@ -433,8 +543,5 @@ void probe_print(const struct host_caps *c)
 		printf("ring-0 `loop` iteration: %.1f ns\n", c->ring0_ns);
 	if (c->ring3_ns > 0)
 		printf("ring-3 `loop` iteration: %.2f ns\n", c->ring3_ns);
-	printf("\ngdb stub: breakpoints use %s; watchpoints use %s.\n",
-	       c->hw_bp[MODE_LONG] == PROBE_YES ? "the 4 debug registers, then single-step-and-compare"
-						: "single-step-and-compare",
-	       c->hw_watch[MODE_LONG] == PROBE_YES ? "debug registers" : "single-step-and-compare");
+	print_mechanisms(c);
 }

@@ -23,6 +23,10 @@ struct host_caps {
 	enum probe_result sw_bp[CPU_MODES];      /* int3 + KVM_GUESTDBG_USE_SW_BP exits */
 	enum probe_result hw_bp[CPU_MODES];      /* debug-register execute breakpoint exits */
 	enum probe_result hw_watch[CPU_MODES];   /* debug-register write watchpoint exits */
+	enum probe_result step_rep[CPU_MODES];   /* a step of `rep stosb` does one iteration */
+	enum probe_result hlt_exits[CPU_MODES];  /* `hlt` exits (KVM_EXIT_HLT, no irqchip) */
+	enum probe_result ro_write[CPU_MODES];   /* a write to a read-only slot exits (MMIO) */
+	enum probe_result hole_read[CPU_MODES];  /* a read where no slot is exits (MMIO) */
 	enum probe_result paging32;      /* protected mode can set CR0.PG (32-bit paging) */
 	enum probe_result ring3_runs;    /* user-mode (ring 3, long mode) code runs */
 	enum probe_result ring3_debug;   /* single-step of user-mode code exits */

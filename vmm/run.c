@@ -166,11 +166,15 @@ static bool handle_exit(struct vcpu *cpu)
 			gdb_vcpu_after_io(cpu);
 		return true;
 	case KVM_EXIT_HLT:
+		if (cpu->debug && gdb_vcpu_hlt_exit(cpu))
+			return true;   /* a breakpoint the debugger patched in */
 		/* Without an interrupt controller nothing can wake this vCPU. With
 		 * one, KVM only exits on hlt when it cannot wait itself (e.g. while
 		 * gdb single-steps): go back, and KVM waits for the interrupt. */
 		return cpu->vm->irqchip;
 	case KVM_EXIT_MMIO:
+		if (cpu->debug && gdb_vcpu_mmio_exit(cpu))
+			return true;   /* a write to a page the debugger watches */
 		handle_mmio(cpu);
 		return true;
 	case KVM_EXIT_INTR:
@@ -187,6 +191,8 @@ static bool handle_exit(struct vcpu *cpu)
 		dump_fault(cpu, reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (cpu->debug && gdb_vcpu_fetch_fault(cpu))
+			return true;   /* code on a page the debugger unmapped */
 		report_internal_error(cpu);
 		break;
 	default:

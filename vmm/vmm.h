@@ -130,6 +130,21 @@ void vm_destroy(struct vm *vm);
 void vm_forget(struct vm *vm);
 /* True if [gpa, gpa+len) lies inside the guest's RAM (no wrap-around). */
 bool vm_range_ok(const struct vm *vm, uint64_t gpa, uint64_t len);
+/* A range of guest-physical addresses, [start, end). */
+struct phys_range {
+	uint64_t start, end;
+	bool absent;   /* for vm_map_ram: no slot at all, reads exit too */
+};
+/* Does KVM offer read-only memory slots (KVM_CAP_READONLY_MEM)? */
+bool kvm_has_readonly_mem(void);
+/* Show the guest its RAM as memory slots: writable, except the `nro`
+ * ranges in ro (page-aligned, sorted, disjoint, inside RAM), which the
+ * guest may only read: its writes there exit as KVM_EXIT_MMIO (the VMM
+ * still writes its own mapping, vm->mem); or, `absent` ones, not at all:
+ * reads exit too, and code there cannot run. *slots is the number of slots
+ * in use, updated (1 after vm_create). Only while no vCPU is in KVM_RUN.
+ * Returns 0, or -1 with err (RAM is then one writable slot again). */
+int vm_map_ram(struct vm *vm, const struct phys_range *ro, int nro, int *slots, char *err);
 
 /* ---- run.c: the vCPU threads and the run loop ------------------------------ */
 

@@ -12,13 +12,14 @@
  * instruction. Every function here runs with g->lock held.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "gdb/gdb.h"
 #include "x86/bits.h"
 
-#define OP_HLT 0xf4
+#define MSR_KERNEL_GS_BASE 0xC0000102   /* what `swapgs` exchanges with GS.base */
 
 /* ---- the vCPU's registers, on its own thread ----------------------------- */
 
@@ -31,6 +32,23 @@ void gdb_read_pc_state(struct vcpu *cpu)
 		vmm_msg(cpu->vm, "gdb: cannot read vCPU %d registers: %s", cpu->id, strerror(errno));
 }
 
+/* KVM_GET_MSRS / KVM_SET_MSRS of the one MSR gdb sees beyond sregs. */
+struct one_msr {
+	struct kvm_msrs head;
+	struct kvm_msr_entry entry;
+};
+
+static int kernel_gs_base_io(struct vcpu *cpu, unsigned long request, uint64_t *value)
+{
+	struct one_msr m = { .head.nmsrs = 1, .entry = { .index = MSR_KERNEL_GS_BASE,
+							 .data = *value } };
+
+	if (ioctl(cpu->fd, request, &m) != 1)
+		return -1;
+	*value = m.entry.data;
+	return 0;
+}
+
 void gdb_snapshot(struct vcpu *cpu)
 {
 	struct gdb_vcpu *d = cpu->debug;
@@ -38,8 +56,11 @@ void gdb_snapshot(struct vcpu *cpu)
 	gdb_read_pc_state(cpu);
 	if (ioctl(cpu->fd, KVM_GET_FPU, &d->fpu) < 0)
 		vmm_msg(cpu->vm, "gdb: cannot read vCPU %d FPU: %s", cpu->id, strerror(errno));
+	d->kernel_gs_base = 0;
+	if (kernel_gs_base_io(cpu, KVM_GET_MSRS, &d->kernel_gs_base) < 0)
+		vmm_msg(cpu->vm, "gdb: cannot read vCPU %d kernel GS base", cpu->id);
 	d->have_state = true;
-	d->regs_dirty = d->sregs_dirty = d->fpu_dirty = false;
+	d->regs_dirty = d->sregs_dirty = d->fpu_dirty = d->msr_dirty = false;
 }
 
 void gdb_write_back(struct vcpu *cpu)
@@ -53,6 +74,8 @@ void gdb_write_back(struct vcpu *cpu)
 		vmm_msg(cpu->vm, "gdb: KVM_SET_REGS: %s", strerror(errno));
 	if (d->fpu_dirty && ioctl(cpu->fd, KVM_SET_FPU, &d->fpu) < 0)
 		vmm_msg(cpu->vm, "gdb: KVM_SET_FPU: %s", strerror(errno));
+	if (d->msr_dirty && kernel_gs_base_io(cpu, KVM_SET_MSRS, &d->kernel_gs_base) < 0)
+		vmm_msg(cpu->vm, "gdb: KVM refused the new kernel GS base; kept the old one");
 	d->have_state = false;
 }
 
@@ -79,53 +102,123 @@ int gdb_exec_bp_at(const struct gdb_vm *g, uint64_t pc)
 bool gdb_at_hlt(struct vcpu *cpu)
 {
 	struct gdb_vcpu *d = cpu->debug;
-	uint8_t op;
 
-	return x86_read_linear(cpu->vm, &d->sregs, cpu_linear_pc(&d->regs, &d->sregs), &op, 1) == 0 &&
-	       op == OP_HLT;
+	/* The guest's own byte: a patched breakpoint is not a `hlt`. */
+	return gdb_code_byte(cpu->vm->debug, &d->sregs, cpu_linear_pc(&d->regs, &d->sregs)) ==
+	       OP_HLT;
+}
+
+/* Can the stub see reads of b's bytes? A debug register set to "read or
+ * write" sees them, where data breakpoints fire; so does a page with no
+ * memory slot, where reads exit. */
+static bool reads_visible(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
+			  uint64_t len);
+
+static bool is_watch_type(enum gdb_bp_type t)
+{
+	return t == GDB_WP_WRITE || t == GDB_WP_READ || t == GDB_WP_ACCESS;
+}
+
+/* Make room for one more entry in the table; false when out of memory or
+ * at MAX_BREAKPOINTS. */
+static bool bp_room_for_one(struct gdb_vm *g)
+{
+	struct breakpoint *bigger;
+	int room;
+
+	if (g->nbp < g->bp_room)
+		return true;
+	if (g->nbp >= MAX_BREAKPOINTS)
+		return false;
+	room = g->bp_room ? 2 * g->bp_room : 16;
+	bigger = realloc(g->bp, (size_t)room * sizeof(*bigger));
+	if (!bigger)
+		return false;
+	g->bp = bigger;
+	g->bp_room = room;
+	return true;
 }
 
 int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t addr,
 		  uint64_t len)
 {
-	if (type > GDB_WP_ACCESS)
-		return -1;
-	if (!is_exec_type(type)) {
-		/* Without data breakpoints only a changed value can be seen:
-		 * read watchpoints cannot be emulated. */
-		bool hw = g->caps->hw_watch[MODE_LONG] == PROBE_YES;
+	struct breakpoint b = { .type = type, .addr = addr, .len = 1 };
 
-		if ((type == GDB_WP_READ && !hw) || len == 0 || len > MAX_WATCH_LEN)
+	if (type > GDB_WP_ACCESS)
+		return GDB_BP_UNSUPPORTED;
+	if (is_watch_type(type)) {
+		/* Reads are seen only by some mechanisms: without one, say
+		 * "not supported" rather than miss them. */
+		if (len == 0 || len > MAX_WATCH_LEN)
 			return -1;
+		if (type != GDB_WP_WRITE && insert && !reads_visible(g, type, addr, len))
+			return GDB_BP_UNSUPPORTED;
+		b.len = len;
 	}
 	for (int i = 0; i < g->nbp; i++) {
 		if (g->bp[i].type != type || g->bp[i].addr != addr)
 			continue;
 		if (insert)
 			return 0;   /* already there */
+		free(g->bp[i].seen);
 		g->bp[i] = g->bp[--g->nbp];
 		g->bp_generation++;
 		return 0;
 	}
-	if (!insert || g->nbp == MAX_BREAKPOINTS)
+	if (!insert || !bp_room_for_one(g))
 		return -1;
-	g->bp[g->nbp++] = (struct breakpoint){
-		.type = type, .addr = addr, .len = is_exec_type(type) ? 1 : len,
-	};
+	if (is_watch_type(type)) {
+		b.seen = calloc((size_t)g->vm->ncpus, len);
+		if (!b.seen)
+			return -1;
+	}
+	g->bp[g->nbp++] = b;
 	g->bp_generation++;
 	return 0;
+}
+
+void gdb_bp_clear(struct gdb_vm *g)
+{
+	gdb_mech_stopped(g);   /* the guest's own bytes back */
+	for (int i = 0; i < g->nbp; i++)
+		free(g->bp[i].seen);
+	free(g->bp);
+	g->bp = NULL;
+	g->nbp = g->bp_room = 0;
+	g->bp_generation++;
+}
+
+/* This vCPU's baseline of watchpoint b. */
+static uint8_t *seen_by(const struct breakpoint *b, const struct vcpu *cpu)
+{
+	return b->seen + (size_t)cpu->id * b->len;
 }
 
 /* ---- the debug registers ----------------------------------------------------- */
 
 /* Can a debug register watch b? Data breakpoints cover 1, 2, 4 or 8
  * bytes at an address aligned to that length. */
-static bool fits_debug_register(const struct breakpoint *b)
+bool gdb_fits_debug_register(const struct breakpoint *b)
 {
 	if (is_exec(b))
 		return true;
 	return (b->len == 1 || b->len == 2 || b->len == 4 || b->len == 8) &&
 	       b->addr % b->len == 0;
+}
+
+static bool reads_visible(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr,
+			  uint64_t len)
+{
+	struct breakpoint b = { .type = type, .addr = addr, .len = len };
+	int readers = 0;
+
+	for (int i = 0; i < g->nbp; i++)
+		readers += g->bp[i].type == GDB_WP_READ || g->bp[i].type == GDB_WP_ACCESS;
+	if (g->use_unmapped && gdb_can_unmap(g, addr, len))
+		return true;   /* unmapped pages: every read exits */
+	return g->use_debugreg && g->caps->hw_watch[MODE_LONG] == PROBE_YES &&
+	       gdb_fits_debug_register(&b) &&
+	       readers < DR_SLOTS;
 }
 
 /* The DR7 bits that arm debug-register `slot` for breakpoint b. */
@@ -157,7 +250,7 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	bool hw_watch = g->caps->hw_watch[mode] == PROBE_YES;
 	uint64_t pc = cpu_linear_pc(&d->regs, &d->sregs);
 	int slot = 0;
-	bool at_bp = false;
+	bool at_bp = false, patched = false;
 
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = KVM_GUESTDBG_ENABLE;
@@ -165,22 +258,35 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
 		bool exec = is_exec(b);
-		bool hw = (exec ? hw_exec : hw_watch) && fits_debug_register(b);
+		bool hw = (exec ? hw_exec : hw_watch) && gdb_fits_debug_register(b);
+		bool here = exec && b->addr == pc && d->action != GDB_ACTION_STOP;
 
-		if (exec && b->addr == pc)
-			at_bp = true;
-		if (!hw || slot == DR_SLOTS) {
+		if (b->mech == MECH_PATCH && b->patched) {
+			patched = true;
+			if (here) {   /* run the guest's own instruction first */
+				gdb_mech_hold(g, cpu, b);
+				at_bp = true;
+			}
+			continue;
+		}
+		if (b->mech == MECH_READONLY || b->mech == MECH_UNMAPPED)
+			continue;
+		if (b->mech != MECH_DEBUGREG || !hw || slot == DR_SLOTS) {
 			d->emulate = true;
 			continue;
 		}
-		if (exec && b->addr == pc)
+		if (here) {
+			at_bp = true;
 			continue;   /* RF is not honoured everywhere: step off it first */
+		}
 		dbg.arch.debugreg[slot] = b->addr;
 		dbg.arch.debugreg[DR_CONTROL] |= dr7_slot(slot, b);
 		slot++;
 	}
 	if (slot)
 		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+	if (patched && g->patch_op == OP_INT3)
+		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
 	d->stepping_over = d->action == GDB_ACTION_CONTINUE && at_bp && !d->emulate;
 	if (d->action == GDB_ACTION_STEP || d->stepping_over || d->emulate)
 		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
@@ -199,7 +305,9 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	/* This vCPU's baseline of the watched bytes, to compare after steps. */
 	for (int i = 0; i < g->nbp; i++)
 		if (!is_exec(&g->bp[i]))
-			x86_read_linear(cpu->vm, &d->sregs, g->bp[i].addr, d->watch_old[i], g->bp[i].len);
+			x86_read_linear(cpu->vm, &d->sregs, g->bp[i].addr, seen_by(&g->bp[i], cpu),
+					g->bp[i].len);
+	d->last_pc = pc;
 	d->armed = true;
 	d->armed_generation = g->bp_generation;
 }
@@ -217,14 +325,35 @@ static enum gdb_stop_reason watch_reason(enum gdb_bp_type t)
 								     : GDB_REASON_AWATCH;
 }
 
+/* Compare watchpoint b with this vCPU's baseline, a piece at a time;
+ * take what is there now as the new baseline. True if anything changed. */
+#define WATCH_PIECE 256
+
+bool gdb_watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct breakpoint *b)
+{
+	uint8_t now[WATCH_PIECE];
+	uint8_t *seen = seen_by(b, cpu);
+	bool changed = false;
+
+	for (uint64_t off = 0; off < b->len; off += WATCH_PIECE) {
+		size_t n = b->len - off < WATCH_PIECE ? (size_t)(b->len - off) : WATCH_PIECE;
+
+		if (x86_read_linear(cpu->vm, s, b->addr + off, now, n) < 0)
+			continue;   /* not mapped (now): nothing to compare */
+		if (memcmp(now, seen + off, n) != 0) {
+			memcpy(seen + off, now, n);
+			changed = true;
+		}
+	}
+	return changed;
+}
+
 /* If a watched value changed since this vCPU's baseline, say which in
- * stop (and take the new value as the baseline) and return true. */
+ * stop (every changed one gets its new baseline) and return true. */
 static bool watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
 {
-	struct gdb_vcpu *d = cpu->debug;
 	struct kvm_sregs s;
-	uint8_t now[MAX_WATCH_LEN];
-	bool any = false;
+	bool any = false, fired = false;
 
 	for (int i = 0; i < g->nbp; i++)
 		any |= !is_exec(&g->bp[i]);
@@ -233,30 +362,116 @@ static bool watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *sto
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
 
-		if (is_exec(b) || x86_read_linear(cpu->vm, &s, b->addr, now, b->len) < 0)
+		if (is_exec(b) || !gdb_watch_changed(cpu, &s, b) || fired)
 			continue;
-		if (memcmp(now, d->watch_old[i], b->len) != 0) {
-			memcpy(d->watch_old[i], now, b->len);
-			stop->reason = watch_reason(b->type);
-			stop->addr = b->addr;
-			return true;
-		}
+		stop->reason = watch_reason(b->type);
+		stop->addr = b->addr;
+		fired = true;
+	}
+	return fired;
+}
+
+/* ---- string instructions ------------------------------------------------------ */
+
+#define MAX_INSN_LEN 15
+#define PREFIX_REP 0xf3
+#define PREFIX_REPNE 0xf2
+#define PREFIX_ADDR_SIZE 0x67
+#define REX_FIRST 0x40
+#define REX_LAST 0x4f
+
+/* The legacy prefixes an instruction may carry before its opcode. */
+static bool is_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:  /* segments */
+	case 0x66: case PREFIX_ADDR_SIZE: case 0xf0: case PREFIX_REP: case PREFIX_REPNE:
+		return true;
 	}
 	return false;
 }
 
-/* Give the guest its own debug exception back (a #DB of its own debug
- * registers or trap flag; int3 never exits: software breakpoints are not
- * enabled). */
-static void reinject(struct vcpu *cpu)
+/* ins, outs, movs, cmps, stos, lods, scas: the string instructions. */
+static bool is_string_op(uint8_t op)
 {
-	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_DB };
+	return (op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf);
+}
+
+/*
+ * Is the vCPU at a `rep` string instruction whose count register is 0, one
+ * that has done all its iterations? Some hosts (nested PVM) run every
+ * iteration in one single-step but leave RIP on the instruction; the next
+ * step then moves past it without doing anything.
+ */
+static bool rep_finished_at_pc(struct vcpu *cpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint8_t insn[MAX_INSN_LEN];
+	bool rep = false, long_code, addr_toggle = false;
+	unsigned addr_bits;
+	int n = 0;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	for (n = 0; n < MAX_INSN_LEN; n++)   /* byte by byte: it may end a page */
+		if (x86_read_linear(cpu->vm, &s, cpu_linear_pc(&r, &s) + n, &insn[n], 1) < 0)
+			break;
+	long_code = cpu_in_64bit_code(&s);
+	for (int i = 0; i < n; i++) {
+		uint8_t b = insn[i];
+
+		if (is_prefix(b)) {
+			rep |= b == PREFIX_REP || b == PREFIX_REPNE;
+			addr_toggle |= b == PREFIX_ADDR_SIZE;
+			continue;
+		}
+		if (long_code && b >= REX_FIRST && b <= REX_LAST)
+			continue;
+		if (!rep || !is_string_op(b))
+			return false;
+		if (long_code)
+			addr_bits = addr_toggle ? 32 : 64;
+		else
+			addr_bits = (s.cs.db != 0) != addr_toggle ? 32 : 16;
+		return (addr_bits == 64 ? r.rcx : addr_bits == 32 ? (uint32_t)r.rcx
+								  : (uint16_t)r.rcx) == 0;
+	}
+	return false;
+}
+
+/* Give the guest its own debug exception back: a #DB of its own debug
+ * registers or trap flag, or an int3 of its own (inject: which). */
+static void reinject(struct vcpu *cpu, uint32_t inject)
+{
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | inject };
 
 	if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		vmm_msg(cpu->vm, "gdb: cannot give the guest its debug exception: %s",
 			strerror(errno));
 	cpu->debug->armed = false;
 	cpu->debug->dbg_set = false;
+}
+
+/* A single-step that left the PC where it was, on a `rep` that has done
+ * all its work (see rep_finished_at_pc): the next step moves past it. */
+static bool step_stuck_on_rep(struct vcpu *cpu, uint64_t pc_before, uint64_t pc)
+{
+	return pc == pc_before && rep_finished_at_pc(cpu);
+}
+
+/* What a single-step-and-compare step means: stop (with *stop filled in)
+ * or go on. */
+static bool emulated_step_stops(struct gdb_vm *g, struct vcpu *cpu, int bp_at_pc,
+				struct gdb_stop *stop)
+{
+	if (watch_fired(g, cpu, stop))
+		return true;
+	if (bp_at_pc >= 0) {
+		stop->reason = break_reason(&g->bp[bp_at_pc]);
+		return true;
+	}
+	return false;
 }
 
 enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
@@ -266,7 +481,41 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 	const struct kvm_debug_exit_arch *arch = &cpu->run->debug.arch;
 	bool stepped = arch->dr6 & DR6_BS;
 	int i = gdb_exec_bp_at(g, arch->pc);
+	uint64_t pc_before = d->last_pc;
 
+	d->last_pc = arch->pc;
+	if (stepped)
+		gdb_mech_release(g, cpu);   /* off a patched breakpoint: patch it again */
+	if (arch->exception == X86_BP) {
+		/* int3: one of ours if it is a patched breakpoint. */
+		for (int k = 0; k < g->nbp; k++) {
+			if (g->bp[k].mech == MECH_PATCH && g->bp[k].patched &&
+			    g->bp[k].addr == arch->pc) {
+				stop->reason = break_reason(&g->bp[k]);
+				return GDB_DEBUG_STOP;
+			}
+		}
+		reinject(cpu, KVM_GUESTDBG_INJECT_BP);
+		return GDB_DEBUG_GUEST;
+	}
+	if (stepped && d->has_deferred) {
+		/* The step past a finished `rep`: report what it did now, with
+		 * the PC after it, as hardware would. */
+		d->has_deferred = false;
+		stop->reason = d->deferred.reason;
+		stop->addr = d->deferred.addr;
+		return GDB_DEBUG_STOP;
+	}
+	if (stepped && (d->action == GDB_ACTION_STEP || d->emulate) &&
+	    step_stuck_on_rep(cpu, pc_before, arch->pc)) {
+		struct gdb_stop held = { .reason = GDB_REASON_NONE };
+
+		if (d->action == GDB_ACTION_STEP || emulated_step_stops(g, cpu, -1, &held)) {
+			d->deferred = held;
+			d->has_deferred = true;
+		}
+		return GDB_DEBUG_GO_ON;   /* one more step moves past it */
+	}
 	if (d->action == GDB_ACTION_STEP) {
 		/* A step ends here. Say why if it did more: a watched value
 		 * changed, or a hardware breakpoint fired instead. */
@@ -275,6 +524,13 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 		return GDB_DEBUG_STOP;
 	}
 	if (d->stepping_over && stepped) {
+		if (i >= 0 || watch_fired(g, cpu, stop)) {
+			/* The one instruction reached another breakpoint, or wrote
+			 * a watched value. */
+			if (i >= 0 && stop->reason == GDB_REASON_NONE)
+				stop->reason = break_reason(&g->bp[i]);
+			return GDB_DEBUG_STOP;
+		}
 		d->armed = false;   /* off the breakpoint: re-arm everything, go on */
 		return GDB_DEBUG_GO_ON;
 	}
@@ -287,16 +543,8 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 			stop->reason = GDB_REASON_AWATCH;   /* a data access, value unchanged */
 		return GDB_DEBUG_STOP;
 	}
-	if (d->emulate && stepped) {
-		/* Single-step-and-compare: stop if a value or the PC says so. */
-		if (watch_fired(g, cpu, stop))
-			return GDB_DEBUG_STOP;
-		if (i >= 0) {
-			stop->reason = break_reason(&g->bp[i]);
-			return GDB_DEBUG_STOP;
-		}
-		return GDB_DEBUG_GO_ON;
-	}
-	reinject(cpu);
+	if (d->emulate && stepped)
+		return emulated_step_stops(g, cpu, i, stop) ? GDB_DEBUG_STOP : GDB_DEBUG_GO_ON;
+	reinject(cpu, KVM_GUESTDBG_INJECT_DB);
 	return GDB_DEBUG_GUEST;
 }

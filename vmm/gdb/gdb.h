@@ -7,6 +7,9 @@
  *                vCPUs, stop events for the server; all of its locking
  *   debug_x86.c  x86 debug mechanics: breakpoint and watchpoint table,
  *                DR7, single-step-and-compare, decoding debug exits
+ *   mechanism.c  which mechanism each breakpoint and watchpoint uses;
+ *                breakpoints patched into the code (hlt or int3) and
+ *                write watchpoints by read-only memory slots
  *   regs.c       pure conversion between KVM's registers and gdb's
  *   target.c     the state callbacks: registers, memory, breakpoints,
  *                thread names, monitor
@@ -49,6 +52,16 @@ bool gdb_vcpu_debug_exit(struct vcpu *cpu);
 /* After a port I/O exit: a single-step in progress ends with that
  * instruction; report it now (the instruction is completed first). */
 void gdb_vcpu_after_io(struct vcpu *cpu);
+/* KVM_EXIT_HLT: true if it was a breakpoint patched into the code (the
+ * stop is requested, RIP put back on it); false for the guest's own hlt. */
+bool gdb_vcpu_hlt_exit(struct vcpu *cpu);
+/* KVM_EXIT_MMIO: true if it was a write to a page the stub made
+ * read-only for a watchpoint (written, compared, maybe a stop); false
+ * for any other MMIO. */
+bool gdb_vcpu_mmio_exit(struct vcpu *cpu);
+/* KVM_EXIT_INTERNAL_ERROR: true if it was code run from a page a read
+ * watchpoint left unmapped (the page is mapped back, the guest stops). */
+bool gdb_vcpu_fetch_fault(struct vcpu *cpu);
 /* A device wait of this vCPU gave up because gdb wants the guest stopped:
  * complete the I/O instruction, park until gdb resumes, then return so
  * that the wait goes on. */
@@ -62,12 +75,31 @@ void gdb_vm_ended(struct vm *vm);
 
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
-#define MAX_BREAKPOINTS 256
-#define MAX_WATCH_LEN 64      /* emulated watchpoints: bytes compared */
+#define MAX_BREAKPOINTS 4096       /* breakpoints and watchpoints together */
+#define MAX_WATCH_LEN (1U << 20)   /* bytes one watchpoint may cover */
+
+/* How one breakpoint or watchpoint is carried out (mechanism.c). */
+enum gdb_mech {
+	MECH_STEP,      /* single-step-and-compare */
+	MECH_DEBUGREG,  /* a debug register (DR0-DR3) */
+	MECH_PATCH,     /* a one-byte instruction that exits, patched over the code */
+	MECH_READONLY,  /* the page mapped read-only: every write exits */
+	MECH_UNMAPPED,  /* the page not mapped at all: every access exits */
+	MECH_COUNT
+};
 
 struct breakpoint {
 	enum gdb_bp_type type;
 	uint64_t addr, len;
+	enum gdb_mech mech;     /* chosen at each resume */
+	/* MECH_PATCH: where the patch is and the byte it replaced. */
+	bool patched;
+	uint64_t phys;
+	uint8_t orig;
+	int held;               /* vCPUs stepping over it right now (unpatched) */
+	/* Watchpoints: the watched bytes as each vCPU last saw them, len
+	 * bytes a vCPU (vCPU n's at seen + n * len); NULL for breakpoints. */
+	uint8_t *seen;
 };
 
 /* The debugger's state of one guest. */
@@ -91,8 +123,20 @@ struct gdb_vm {
 
 	/* Breakpoints and watchpoints (debug_x86.c). Changed by gdb only
 	 * while every vCPU is stopped; read by vCPUs under lock. */
-	struct breakpoint bp[MAX_BREAKPOINTS];
-	int nbp;
+	struct breakpoint *bp;  /* nbp of them, room for bp_room */
+	int nbp, bp_room;
+	/* Mechanisms this host and this guest allow (mechanism.c). */
+	bool use_debugreg, use_readonly, use_unmapped;
+	uint8_t patch_op;       /* OP_HLT or OP_INT3; 0: no patching */
+	/* MECH_READONLY: the guest-physical pages mapped read-only now. */
+	struct phys_range *ro;
+	int nro, ro_room, slots;
+	/* How many breakpoints used each mechanism when the guest last ran
+	 * with any (gdb takes them out at every stop): monitor info breakpoints. */
+	int last_used[MECH_COUNT];
+	/* Guest-physical pages code ran from: never left unmapped again. */
+	uint64_t *code_pages;
+	int ncode_pages;
 	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
 };
 
@@ -101,8 +145,9 @@ struct gdb_vcpu {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
+	uint64_t kernel_gs_base; /* MSR_KERNEL_GS_BASE */
 	bool have_state;        /* the snapshot is current (taken at park) */
-	bool regs_dirty, sregs_dirty, fpu_dirty;
+	bool regs_dirty, sregs_dirty, fpu_dirty, msr_dirty;
 	enum gdb_action action;
 	/* How the vCPU runs until its next stop (debug_x86.c): */
 	bool emulate;           /* single-step-and-compare for bps/watchpoints */
@@ -111,8 +156,14 @@ struct gdb_vcpu {
 	bool armed;             /* debug state set for bp_generation */
 	struct kvm_guest_debug dbg; /* what KVM was last told */
 	bool dbg_set;
-	/* Emulated watchpoints: the watched bytes as this vCPU last saw them. */
-	uint8_t watch_old[MAX_BREAKPOINTS][MAX_WATCH_LEN];
+	/* String instructions (debug_x86.c): the PC before the last step,
+	 * and a stop held back until the step that moves past a `rep`. */
+	uint64_t last_pc;
+	bool has_deferred;
+	struct gdb_stop deferred;
+	/* Stepping off a patched breakpoint at held_addr (mechanism.c). */
+	bool holding;
+	uint64_t held_addr;
 };
 
 /* stop.c: ask every vCPU to stop, `stop` says why (NULL: no event);
@@ -149,6 +200,41 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
  * Returns 0 or -1 (not supported, table full, not found). */
 int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t addr,
 		  uint64_t len);
+/* Can a debug register hold b? (1, 2, 4 or 8 aligned bytes for data) */
+bool gdb_fits_debug_register(const struct breakpoint *b);
+/* Compare watchpoint b with cpu's baseline (through page tables s) and
+ * take the new bytes as the baseline; true if they changed. */
+bool gdb_watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct breakpoint *b);
+/* Remove every breakpoint and watchpoint (detach) and free the table. */
+void gdb_bp_clear(struct gdb_vm *g);
+
+/* mechanism.c, with g->lock held: */
+#define OP_HLT 0xf4
+#define OP_INT3 0xcc
+/* Choose the mechanisms from the probe, --irqchip and the environment
+ * variable KVM_VMM_GDB_AVOID (a comma-separated list of debugreg, int3,
+ * hlt, readonly, unmapped: mechanisms not to use, for tests and
+ * comparisons). */
+void gdb_mech_init(struct gdb_vm *g);
+/* Every vCPU is parked and gdb resumes: choose each breakpoint's
+ * mechanism, patch the code, map watched pages read-only. */
+void gdb_mech_resume(struct gdb_vm *g);
+/* Every vCPU is parked for gdb: take the patches out of the code, so gdb
+ * reads (and writes) the guest's own bytes. */
+void gdb_mech_stopped(struct gdb_vm *g);
+/* cpu is about to run from breakpoint b at its PC: take its patch out
+ * until cpu has stepped (gdb_mech_release at the step's exit). */
+void gdb_mech_hold(struct gdb_vm *g, struct vcpu *cpu, struct breakpoint *b);
+void gdb_mech_release(struct gdb_vm *g, struct vcpu *cpu);
+/* The guest's own byte at linear addr, as if nothing were patched; -1 if
+ * unmapped. */
+int gdb_code_byte(struct gdb_vm *g, const struct kvm_sregs *s, uint64_t addr);
+/* Can the pages of linear [addr, addr+len) be left unmapped for a read
+ * watchpoint: all guest RAM, and no code runs from them (no vCPU's PC is
+ * there, nor was)? */
+bool gdb_can_unmap(struct gdb_vm *g, uint64_t addr, uint64_t len);
+/* Name of a mechanism, for `monitor info breakpoints`. */
+const char *gdb_mech_name(enum gdb_mech m);
 
 /* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */
 void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,

@@ -31,6 +31,7 @@ void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,
 	out->fs_base = s->fs.base;
 	out->gs_base = s->gs.base;
 	out->cr0 = s->cr0; out->cr2 = s->cr2; out->cr3 = s->cr3; out->cr4 = s->cr4;
+	out->cr8 = s->cr8;
 	out->efer = s->efer;
 	for (int i = 0; i < X87_REGS; i++)
 		memcpy(out->st[i], fpu->fpr[i], sizeof(out->st[i]));
@@ -68,6 +69,7 @@ void gdb_regs_to_kvm(const struct gdb_regs *in, struct kvm_regs *r, struct kvm_s
 	s->fs.base = in->fs_base;
 	s->gs.base = in->gs_base;
 	s->cr0 = in->cr0; s->cr2 = in->cr2; s->cr3 = in->cr3; s->cr4 = in->cr4;
+	s->cr8 = in->cr8;
 	s->efer = in->efer;
 	for (int i = 0; i < X87_REGS; i++)
 		memcpy(fpu->fpr[i], in->st[i], sizeof(in->st[i]));

@@ -38,6 +38,9 @@ static void free_gdb_vm(struct vm *vm, struct gdb_vm *g)
 		close(g->stop_fd);
 	if (g->quit_fd >= 0)
 		close(g->quit_fd);
+	gdb_bp_clear(g);
+	free(g->ro);
+	free(g->code_pages);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->cond);
 	for (int i = 0; i < vm->ncpus; i++) {
@@ -67,6 +70,7 @@ int gdb_start(struct vm *vm, const char *spec, char *err)
 	g->caps = probe_host(false, err);
 	if (!g->caps)
 		goto fail;
+	gdb_mech_init(g);
 	g->listen_fd = gdb_listen(spec, &port, reason, sizeof(reason));
 	if (g->listen_fd < 0) {
 		vmm_fail(err, "%s", reason);

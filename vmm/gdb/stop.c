@@ -242,9 +242,12 @@ static int resume(void *opaque, const enum gdb_action *actions)
 	for (int i = 0; i < vm->ncpus; i++) {
 		vm->cpus[i].debug->action = actions[i];
 		vm->cpus[i].debug->armed = false;
+		vm->cpus[i].debug->has_deferred = false;
+		vm->cpus[i].debug->holding = false;
 		if (actions[i] == GDB_ACTION_STEP && atomic_load(&vm->cpus[i].done))
 			stepped_done = i;
 	}
+	gdb_mech_resume(g);   /* every vCPU is parked: patch, protect */
 	g->stop_pending = false;
 	g->stop_posted = false;
 	g->stopping = false;
@@ -283,12 +286,31 @@ static bool take_stop(void *opaque, struct gdb_stop *stop)
 	pthread_mutex_lock(&g->lock);
 	have = g->stop_pending && g->stop_posted;
 	if (have) {
+		gdb_mech_stopped(g);   /* every vCPU is parked: the guest's own bytes back */
 		*stop = g->stop;
 		g->stop_pending = false;
 		pthread_cond_broadcast(&g->cond);   /* gdb_stop() may wait for this */
 	}
 	pthread_mutex_unlock(&g->lock);
 	return have;
+}
+
+/* Stop every vCPU and wait until all are parked (or done, or the guest
+ * ends). Lock held. */
+static void stop_all(struct gdb_vm *g)
+{
+	struct vm *vm = g->vm;
+
+	gdb_request_stop(g, NULL);
+	while (!atomic_load(&vm->ending)) {
+		int done = 0;
+
+		for (int i = 0; i < vm->ncpus; i++)
+			done += atomic_load(&vm->cpus[i].done);
+		if (g->parked + done >= vm->ncpus)
+			break;
+		pthread_cond_wait(&g->cond, &g->lock);
+	}
 }
 
 /* A new client: stop everything; -1 if the guest is gone. */
@@ -300,21 +322,13 @@ static int attach(void *opaque)
 
 	pthread_mutex_lock(&g->lock);
 	g->attached = true;
-	gdb_request_stop(g, NULL);
-	while (!atomic_load(&vm->ending)) {
-		int done = 0;
-
-		for (int i = 0; i < vm->ncpus; i++)
-			done += atomic_load(&vm->cpus[i].done);
-		if (g->parked + done >= vm->ncpus)
-			break;
-		pthread_cond_wait(&g->cond, &g->lock);
-	}
+	stop_all(g);
 	if (atomic_load(&vm->ending)) {
 		g->attached = false;
 		ret = -1;
 	}
 	/* A fresh client starts from "stopped", not from an old event. */
+	gdb_mech_stopped(g);
 	g->stop_pending = false;
 	for (int i = 0; i < vm->ncpus; i++)
 		vm->cpus[i].debug->action = GDB_ACTION_STOP;
@@ -328,8 +342,10 @@ static void detach(void *opaque)
 	enum gdb_action all[g->vm->ncpus];
 
 	pthread_mutex_lock(&g->lock);
-	g->nbp = 0;
-	g->bp_generation++;
+	/* A gdb that went away while the guest ran: stop it first, so that
+	 * the code and the memory map change under no running vCPU. */
+	stop_all(g);
+	gdb_bp_clear(g);
 	g->attached = false;
 	pthread_mutex_unlock(&g->lock);
 	for (int i = 0; i < g->vm->ncpus; i++)

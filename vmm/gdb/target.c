@@ -2,7 +2,8 @@
  * target.c - what gdb reads and changes while the guest is stopped: the
  * registers of each vCPU (its snapshot, see stop.c), guest memory by
  * linear address through that vCPU's page tables, breakpoints and
- * watchpoints, thread names and `monitor` commands. The server thread
+ * watchpoints, thread names and `monitor` commands (`info breakpoints`
+ * here, the others in monitor.c). The server thread
  * calls these only while every vCPU is parked, so they need no lock: the
  * stop protocol hands the state over.
  */
@@ -35,6 +36,7 @@ static int get_regs(void *opaque, int cpu, struct gdb_regs *out)
 	if (!d)
 		return -1;
 	gdb_regs_from_kvm(&d->regs, &d->sregs, &d->fpu, out);
+	out->k_gs_base = d->kernel_gs_base;   /* an MSR, not in KVM's sregs */
 	return 0;
 }
 
@@ -84,6 +86,10 @@ static int set_regs(void *opaque, int cpu, const struct gdb_regs *in)
 		if (load_selector(g->vm, &s, segs[i], (uint16_t)in->seg[i]) < 0)
 			return -1;
 	gdb_regs_to_kvm(in, &d->regs, &s, &d->fpu);
+	if (in->k_gs_base != d->kernel_gs_base) {
+		d->kernel_gs_base = in->k_gs_base;
+		d->msr_dirty = true;
+	}
 	if (memcmp(&s, &d->sregs, sizeof(s)) != 0) {
 		d->sregs = s;
 		d->sregs_dirty = true;
@@ -127,8 +133,38 @@ static void thread_info(void *opaque, int cpu, char *out, size_t len)
 			 atomic_load(&g->vm->cpus[cpu].done) ? ", halted" : "");
 }
 
+/* `monitor info breakpoints`: each breakpoint and watchpoint and the
+ * mechanism it used when the guest last ran (mechanism.c); gdb takes
+ * them all out while the guest is stopped, so also the mechanisms used
+ * the last time it ran with any. */
+static void list_breakpoints(struct gdb_vm *g, char *out, size_t len)
+{
+	static const char *const kinds[] = { "break", "hbreak", "watch", "rwatch", "awatch" };
+	size_t n = 0;
+
+	n += (size_t)snprintf(out, len, "%d breakpoints and watchpoints\n", g->nbp);
+	for (int i = 0; i < g->nbp && n < len; i++) {
+		const struct breakpoint *b = &g->bp[i];
+
+		n += (size_t)snprintf(out + n, len - n, "  %-6s 0x%llx, %llu bytes: %s\n",
+				      kinds[b->type], (unsigned long long)b->addr,
+				      (unsigned long long)b->len, gdb_mech_name(b->mech));
+	}
+	if (n < len)
+		n += (size_t)snprintf(out + n, len - n, "when the guest last ran with any:\n");
+	for (int m = 0; m < MECH_COUNT && n < len; m++)
+		if (g->last_used[m])
+			n += (size_t)snprintf(out + n, len - n, "  %d by %s\n", g->last_used[m],
+					      gdb_mech_name((enum gdb_mech)m));
+}
+
 static int monitor(void *opaque, int cpu, const char *cmd, char *out, size_t len)
 {
+	if (strcmp(cmd, "info breakpoints") == 0) {
+		list_breakpoints(opaque, out, len);
+		return 0;
+	}
+
 	struct gdb_vm *g = opaque;
 	struct gdb_vcpu *d = stopped_cpu(g, cpu);
 
