@@ -2,7 +2,8 @@
 # images, the bare-KVM floor and the native compute program (all in
 # build/bench/), then run bench/bench.py, which prints the results as a
 # Markdown table. `make bench QUICK=1` uses fewer runs and smaller sizes;
-# `make bench BENCH_ROWS="2 3"` runs only those rows.
+# `make bench BENCH_ROWS="2 3"` runs only those rows; row 7, the debugger
+# against QEMU's gdbstub and an instant stub, is bench/debugger.py.
 # Included by the top Makefile.
 
 BENCH_OUT := $(BUILD)/bench
@@ -45,8 +46,10 @@ bench: bench-build
 	    --vmm ./$(VMM) --out $(BENCH_OUT) --exits $(BENCH_EXITS) \
 	    --scale-exits $(BENCH_SCALE_EXITS) --fib-ring3 $(BENCH_FIB_RING3) \
 	    --fib-ring0 $(BENCH_FIB_RING0)
+	$(Q)$(if $(or $(if $(BENCH_ROWS),,all),$(filter 7,$(BENCH_ROWS))),\
+	    python3 -B bench/debugger.py $(if $(filter 1,$(QUICK)),--quick) --out $(BENCH_OUT))
 
-bench-build: deps $(VMM) $(BENCH_GUESTS) $(BENCH_IMAGES) $(BENCH_PROGRAMS)
+bench-build: deps $(VMM) $(GDBSTUB_LIB) $(BENCH_GUESTS) $(BENCH_IMAGES) $(BENCH_PROGRAMS)
 
 bench-clean:
 	rm -rf $(BENCH_OUT)
