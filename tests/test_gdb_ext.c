@@ -1,0 +1,120 @@
+/*
+ * test_gdb_ext.c - scripts/gdb/minikvm.py, the gdb extension every
+ * gdbinit loads, with the real gdb: in 16-bit real mode `next` steps over
+ * a call, `bt` shows the caller, `finish` returns to it, `until` leaves a
+ * loop; in 64-bit assembly `bt` ends at the outermost frame; `finish` in
+ * the outermost frame refuses; and no unwinding error reaches the student.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define EXTENSION "source scripts/gdb/minikvm.py"
+#define FIBONACCI "lessons/03-fibonacci"
+#define LONG_MODE "lessons/10-long-mode"
+
+/* What must never be seen: the unwinder's errors or gdb's made-up frames. */
+static void expect_clean(const struct run_result *g)
+{
+	static const char *const bad[] = { "PC not saved", "Python Exception", "Traceback",
+					   "mini-kvm unwinder:", "Backtrace stopped",
+					   "in ?? ()" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect(!strstr(g->out, bad[i]) && !strstr(g->err, bad[i]),
+			  "gdb said \"%s\":\n%s\n%s", bad[i], g->out, g->err);
+}
+
+static int start(struct child *vmm, struct lesson_conf *c, const char *dir)
+{
+	lesson_load(c, dir);
+	return lesson_start_gdb(vmm, c);
+}
+
+static void stop(struct child *vmm)
+{
+	struct run_result v;
+
+	child_wait(vmm, GUEST_TIMEOUT_S, &v);
+	run_free(&v);
+}
+
+Test(gdb_ext, real_mode_next_steps_over_a_call)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, FIBONACCI);
+
+	gdb_batch(&g, port, c.guest_elf, "set architecture i8086", EXTENSION,
+		  "break next_number", "continue", "next", "kill", NULL);
+	assert_has(g.out, "Breakpoint 1, next_number () at lessons/03-fibonacci/fibonacci.asm:26\n");
+	/* over print_decimal, to the line after the call */
+	assert_has(g.out, "\n27\t        mov edx, eax");
+	cr_expect(!strstr(g.out, "print_decimal () at"), "next stopped inside the call:\n%s", g.out);
+	expect_clean(&g);
+	run_free(&g);
+	stop(&vmm);
+}
+
+Test(gdb_ext, real_mode_bt_finish_and_until)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, FIBONACCI);
+
+	gdb_batch(&g, port, c.guest_elf, "set architecture i8086", EXTENSION,
+		  "break print_decimal.print", "continue", "bt", "finish", "bt",
+		  "delete 1", "break 56", "continue", "until", "kill", NULL);
+	assert_has(g.out, "#0  print_decimal[print] () at lessons/03-fibonacci/fibonacci.asm:53\n"
+			  "#1  0x00007c17 in next_number () at lessons/03-fibonacci/fibonacci.asm:26\n");
+	assert_has(g.out, "next_number () at lessons/03-fibonacci/fibonacci.asm:27\n");
+	/* after finish, the outermost frame alone */
+	assert_has(g.out, "#0  next_number () at lessons/03-fibonacci/fibonacci.asm:27\n");
+	/* until at the loop's jne leaves the loop, in the same call */
+	assert_has(g.out, "\n57\t        mov al, NEWLINE");
+	expect_clean(&g);
+	run_free(&g);
+	stop(&vmm);
+}
+
+Test(gdb_ext, outermost_frame_ends_the_stack)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, FIBONACCI);
+
+	gdb_batch(&g, port, c.guest_elf, "set architecture i8086", EXTENSION,
+		  "break next_number", "continue", "info frame", "bt", "finish", "up", "kill",
+		  NULL);
+	assert_has(g.out, "#0  next_number () at lessons/03-fibonacci/fibonacci.asm:26\n");
+	cr_expect(!strstr(g.out, "#1 "), "a frame past the outermost:\n%s", g.out);
+	assert_has(g.err, "\"finish\" not meaningful in the outermost frame.");
+	assert_has(g.err, "Initial frame selected; you cannot go up.");
+	expect_clean(&g);
+	run_free(&g);
+	stop(&vmm);
+}
+
+/* gdb's own unwinder lists dozens of made-up frames here. */
+Test(gdb_ext, long_mode_bt_ends_at_the_outermost_frame)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, LONG_MODE);
+
+	gdb_batch(&g, port, c.guest_elf, EXTENSION, "break factorial_done", "break print_u64",
+		  "continue", "bt", "continue", "bt", "kill", NULL);
+	assert_has(g.out, "#0  factorial_done () at lessons/10-long-mode/longmode.asm:135\n");
+	cr_expect(!strstr(g.out, "longmode.asm:135\n#1 "), "frames past factorial_done:\n%s", g.out);
+	assert_has(g.out, "#0  print_u64 () at lessons/10-long-mode/longmode.asm:144\n"
+			  "#1  0x0000000000007e05 in factorial_done () at "
+			  "lessons/10-long-mode/longmode.asm:135\n");
+	expect_clean(&g);
+	run_free(&g);
+	stop(&vmm);
+}
