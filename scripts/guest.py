@@ -21,8 +21,9 @@ LESSON is 1, 01 or 01-hello (default 01). The guest's stdin:
 
 `debug` starts kvm-vmm's GDB stub on a free port (--port N: that one), then
 gdb with the lesson's gdbinit aimed at it. The guest's output is shown with
-"guest| " at the start of each line (in colour on a terminal), so that it is
-not mistaken for gdb's. Quitting gdb ends kvm-vmm.
+"guest| " at the start of each line (in colour on a terminal) and always
+ends its line on screen, so that it is not mistaken for gdb's. Quitting gdb
+ends kvm-vmm.
 """
 
 import os
@@ -50,7 +51,6 @@ TARGET_REMOTE = re.compile(r"^\s*target\s+(extended-)?remote\b")
 GUEST_PREFIX = "guest| "  # marks the guest's output in a gdb session
 GUEST_COLOUR = "\033[36m"
 COLOUR_OFF = "\033[0m"
-IDLE_LINE_END_S = 0.15  # a guest line left open this long is ended on screen
 LESSON_FOLDER = re.compile(r"^lessons/(\d\d)-[^/]+/")
 
 
@@ -185,50 +185,30 @@ def run(opts, lesson, elf):
 
 class GuestOutput(threading.Thread):
     """Copies the guest's output to the terminal, each line marked with
-    GUEST_PREFIX (and coloured on a terminal); a line the guest leaves open
-    is ended on screen once it goes quiet, so gdb's next line stands apart."""
+    GUEST_PREFIX (and coloured on a terminal). What the guest writes at once
+    is ended with a newline on screen, so that the line gdb prints next
+    (`17 inc si`) never continues the guest's; a line the guest writes in
+    pieces shows as several marked lines."""
 
     def __init__(self, pipe, out):
         super().__init__(daemon=True)
         self.pipe, self.out = pipe, out
         self.colour = out.isatty() and not os.environ.get("NO_COLOR")
-        self.at_line_start = True
-        self.lock = threading.Lock()
-        self.timer = None
 
     def show(self, text):
-        pieces = []
-        for line in text.splitlines(keepends=True):
-            if self.at_line_start:
-                pieces.append(GUEST_PREFIX)
-            pieces.append(line)
-            self.at_line_start = line.endswith("\n")
-        shown = "".join(pieces)
+        lines = [GUEST_PREFIX + line for line in text.splitlines()]
+        shown = "\n".join(lines) + "\n"
         if self.colour:
-            shown = shown.replace("\n", COLOUR_OFF + "\n" + GUEST_COLOUR)
-            shown = GUEST_COLOUR + shown + COLOUR_OFF
+            shown = "".join(f"{GUEST_COLOUR}{line}{COLOUR_OFF}\n" for line in lines)
         self.out.write(shown)
         self.out.flush()
-
-    def end_open_line(self):
-        with self.lock:
-            if not self.at_line_start:
-                self.out.write("\n")
-                self.out.flush()
-                self.at_line_start = True
 
     def run(self):
         while True:
             data = os.read(self.pipe, 4096)
             if not data:
                 break
-            with self.lock:
-                if self.timer:
-                    self.timer.cancel()
-                self.show(data.decode(errors="replace"))
-                self.timer = threading.Timer(IDLE_LINE_END_S, self.end_open_line)
-                self.timer.daemon = True
-                self.timer.start()
+            self.show(data.decode(errors="replace"))
 
 
 def forward(pipe, out):
@@ -299,7 +279,6 @@ def debug(opts, lesson, elf, sample):
         vmm.terminate()
     vmm.wait()
     output.join(timeout=1)
-    output.end_open_line()
     return 0
 
 

@@ -118,3 +118,41 @@ Test(gdb_ext, long_mode_bt_ends_at_the_outermost_frame)
 	run_free(&g);
 	stop(&vmm);
 }
+
+/* nasm writes line numbers only for code sections: boot.asm's .text.start
+ * is marked exec, so gdb can list it. */
+Test(gdb_ext, c_kernel_boot_code_has_lines)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, "lessons/14-c-kernel");
+
+	gdb_batch(&g, port, c.guest_elf, "info line _start", "list _start", "kill", NULL);
+	assert_has(g.out, "of \"lessons/14-c-kernel/boot.asm\" starts at address");
+	assert_has(g.out, "mov esp, stack_top");
+	run_free(&g);
+	stop(&vmm);
+}
+
+/* EXIT is .nolist in guest/abi.inc: a breakpoint at a label that starts
+ * with it, and next over it, stay on the lesson's lines. */
+Test(gdb_ext, macro_lines_stay_in_the_lesson)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	char *args[2];
+	int port;
+
+	lesson_load(&c, "lessons/01-hello");
+	args[0] = c.solution_elf;
+	args[1] = NULL;
+	port = child_start_gdb_argv(&vmm, args);
+	cr_assert_gt(port, 0, "%s", vmm.err_buf);
+	gdb_batch(&g, port, c.solution_elf, "break done", "continue", "kill", NULL);
+	assert_has(g.out, "done () at lessons/01-hello/solution/exercise.asm:");
+	cr_expect(!strstr(g.out, "abi.inc"), "a macro's line:\n%s", g.out);
+	run_free(&g);
+	stop(&vmm);
+}
