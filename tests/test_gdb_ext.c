@@ -156,3 +156,57 @@ Test(gdb_ext, macro_lines_stay_in_the_lesson)
 	run_free(&g);
 	stop(&vmm);
 }
+
+/* monitor shows the thread gdb has selected, and says which vCPU: after
+ * `info threads` gdb last named thread 4 to the stub, so without the
+ * extension's hook-monitor the stub would answer for vCPU 3. */
+Test(gdb_ext, monitor_follows_the_selected_thread)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, "lessons/13-smp");
+
+	gdb_batch(&g, port, c.guest_elf, EXTENSION, "break last_cpu", "continue", "thread 1",
+		  "info threads", "monitor info sregs", "thread 3", "monitor info sregs", "kill",
+		  NULL);
+	assert_has(g.err, "vCPU 0 (gdb thread 1):\nmode: long mode (64-bit)");
+	assert_has(g.err, "vCPU 2 (gdb thread 3):\n");
+	cr_expect(!strstr(g.err, "vCPU 3 (gdb thread 4)"), "%s", g.err);
+	run_free(&g);
+	stop(&vmm);
+}
+
+Test(gdb_ext, monitor_gdt_in_real_mode)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, "lessons/01-hello");
+
+	gdb_batch(&g, port, c.guest_elf, "monitor info gdt", "kill", NULL);
+	assert_has(g.err, "real mode does not use the GDT");
+	assert_has(g.err, "no lgdt yet");
+	cr_expect(!strstr(g.err, "null"), "%s", g.err);
+	run_free(&g);
+	stop(&vmm);
+}
+
+/* 128 null descriptors (the listing is cut, and says so) and an IDT with no
+ * present gate. */
+Test(gdb_ext, monitor_says_when_cut_and_when_empty)
+{
+	struct child vmm;
+	struct run_result g;
+	char *args[] = { "--mode", "protected", "tests/guests/empty_tables.elf", NULL };
+	int port = child_start_gdb_argv(&vmm, args);
+
+	cr_assert_gt(port, 0, "%s", vmm.err_buf);
+	gdb_batch(&g, port, "tests/guests/empty_tables.elf", "break tables_loaded", "continue",
+		  "monitor info gdt", "monitor info idt", "kill", NULL);
+	assert_has(g.err, "GDT at ");
+	assert_has(g.err, "  ... 64 more entries not shown (the first 64 are above)\n");
+	assert_has(g.err, "  (none: no gate is present, so any exception will triple-fault)\n");
+	run_free(&g);
+	stop(&vmm);
+}

@@ -365,3 +365,29 @@ gdb.events.stop.connect(unwind_once)
 # gdb reports that unsaved caller, through the unwinder, as a Python error
 # each time it looks past the outermost frame: not an error here.
 gdb.execute("set python print-stack none")
+
+
+# --- monitor commands act on the selected thread ---------------------------------
+# kvm-vmm answers `monitor` for the vCPU of the thread gdb last named in an
+# Hg packet. Before each `monitor`, fetch the selected thread's registers
+# afresh: gdb then names that thread first if it named another since.
+
+
+class SelectThreadForMonitor(gdb.Command):
+    """minikvm-select-thread: make the stub's current thread gdb's selected
+    one (run before each `monitor`, by hook-monitor)."""
+
+    def __init__(self):
+        super().__init__("minikvm-select-thread", gdb.COMMAND_MAINTENANCE)
+
+    def invoke(self, argument, from_tty):
+        try:
+            gdb.selected_thread()
+            gdb.execute("maintenance flush register-cache", to_string=True)
+            gdb.selected_frame().read_register("pc")
+        except gdb.error:
+            pass  # no thread or no registers: monitor works as it can
+
+
+SelectThreadForMonitor()
+gdb.execute("define hook-monitor\nminikvm-select-thread\nend")
