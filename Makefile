@@ -83,7 +83,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 SUITE := $(BUILD)/tests/suite
 
-.PHONY: all deps run debug test lessons clean help guests
+.PHONY: all deps run debug test lessons clean help guests figures
 .DEFAULT_GOAL := all
 # Keep the .o files between the .asm and the .elf.
 .SECONDARY:
@@ -154,6 +154,11 @@ run: all
 debug: all
 	$(Q)KVM_VMM=./$(VMM) $(GUEST_RUN) debug $(if $(PORT),--port '$(PORT)') $(GUEST_OPTS)
 
+## figures: redraw docs/figures/*.svg from their sources (Graphviz; the
+## memory map from vmm/layout.h); tests/test_figures.c checks they are current
+figures: deps
+	$(Q)python3 scripts/figures.py
+
 # With the sanitizers, a report must not look like a guest's exit status 1,
 # and LeakSanitizer ignores one known leak inside libcriterion itself.
 # ThreadSanitizer: every report also goes to a file in TSAN_REPORTS, and
@@ -206,7 +211,8 @@ help:
 	@echo "  make test            run the test suite"
 	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM"
 	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
-	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu, python3)"
+	@echo "  make figures         redraw the figures of docs/figures/ from their sources"
+	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu, python3, graphviz)"
 	@echo "  make clean           remove build products"
 	@echo
 	@echo "Variables (NAME=value after the target):"
