@@ -1,6 +1,7 @@
 # grade.mk - grading targets, included by the Makefile (scripts/grade.py does
 # the work; docs/teaching.md explains it):
 #   make check LESSON=NN [FILE=path.asm]   grade one exercise, check by check
+#                                          (FILE in lessons/NN-topic/: that lesson)
 #   make check LESSON=NN SOLUTIONS=1       the same for its reference solution
 #   make grade                             every lesson's exercise, as a table
 #   make grade SOLUTIONS=1                 the reference solutions (CI, instructors)
@@ -27,7 +28,7 @@ grade-status = status=$$?; \
 
 ## check: grade your exercise for lesson LESSON (FILE=path grades another .asm)
 check: $(VMM)
-	$(Q)KVM_VMM=./$(VMM) $(GRADE) $(if $(FILE),--file '$(FILE)') $(GRADE_OPTS) $(LESSON); \
+	$(Q)KVM_VMM=./$(VMM) $(GRADE) $(if $(FILE),--file '$(FILE)') $(GRADE_OPTS) $(LESSON_GIVEN); \
 	    $(grade-status)
 
 ## grade: grade every lesson's exercise (SOLUTIONS=1: the reference solutions)

@@ -37,7 +37,8 @@ usage: scripts/grade.py [--quiet] [--timeout S] [--file PATH | --solutions] NN
        scripts/grade.py [--quiet] [--timeout S] --all [--solutions]
 
 Grade the exercise of lesson NN (default file: lessons/NN-*/exercise.asm,
-or exercise.c for a lesson written in C).
+or exercise.c for a lesson written in C). With --file PATH inside a lesson
+folder, NN may be left out: it is that lesson.
   --file PATH   grade this .asm (or .c) instead (a student's copy, or the solution)
   --quiet       print only one line per check and the score
   --timeout S   seconds before a run counts as an endless loop (default: the
@@ -78,6 +79,15 @@ def parse_args(argv):
         else:
             opts["lesson"] = arg
     return opts
+
+
+def lesson_of_file(path):
+    """The lesson folder lessons/NN-topic/ a file is in (its NN), or None."""
+    if path.is_relative_to(ROOT):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) > 2 and parts[0] == "lessons":
+            return parts[1][:2]
+    return None
 
 
 def parse_timeout(text):
@@ -159,6 +169,11 @@ def main(argv):
         os.chdir(ROOT)
         if opts["all"]:
             return grade_all(opts)
+        if opts["lesson"] is None and source is not None:
+            opts["lesson"] = lesson_of_file(source)
+            if opts["lesson"] is None:
+                raise UsageError(f"which lesson is {opts['file']} for? Give its number "
+                                 "(make check LESSON=NN FILE=...)")
         if opts["lesson"] is None:
             print(USAGE, file=sys.stderr)
             return USAGE_STATUS

@@ -119,3 +119,20 @@ Test(grade_hints, make_check_partial_score_reads_as_a_score)
 	cr_expect_neq(r.status, 0, "STRICT=1: a partial score must fail make");
 	run_free(&r);
 }
+
+/* FILE= in a lesson folder grades it for that lesson, without LESSON=. */
+Test(grade_hints, file_in_a_lesson_folder_names_its_lesson)
+{
+	char *argv[] = { GRADE, "--file", "lessons/03-fibonacci/solution/exercise.asm", NULL };
+	char *outside[] = { GRADE, "--file", "tests/mistakes/endless.asm", NULL };
+	struct run_result r;
+
+	cr_assert_eq(run_argv(&r, argv, NULL, GRADE_TIMEOUT_S), 0);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	assert_has(r.out, "for lesson 03-fibonacci\n");
+	run_free(&r);
+	cr_assert_eq(run_argv(&r, outside, NULL, GRADE_TIMEOUT_S), 0);
+	cr_expect_eq(r.status, 2);
+	assert_has(r.err, "which lesson is tests/mistakes/endless.asm for?");
+	run_free(&r);
+}
