@@ -6,6 +6,7 @@
  * the outermost frame refuses; and no unwinding error reaches the student.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -208,5 +209,28 @@ Test(gdb_ext, monitor_says_when_cut_and_when_empty)
 	assert_has(g.err, "  ... 64 more entries not shown (the first 64 are above)\n");
 	assert_has(g.err, "  (none: no gate is present, so any exception will triple-fault)\n");
 	run_free(&g);
+	stop(&vmm);
+}
+
+/* `layout asm` in real mode, in gdb's real TUI (tests/tui_screen.py runs it
+ * in a pseudo terminal and prints the screen): 16-bit instructions from the
+ * current one, which is marked, and the same after a stepi. */
+Test(gdb_ext, tui_layout_asm_decodes_16_bit_code, .timeout = 120)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result t;
+	char port_text[16];
+	char *argv[] = { "python3", "tests/tui_screen.py", port_text, NULL, "stepi", NULL };
+	int port = start(&vmm, &c, "lessons/01-hello");
+
+	snprintf(port_text, sizeof(port_text), "%d", port);
+	argv[3] = c.guest_elf;
+	cr_assert_eq(run_argv(&t, argv, NULL, GDB_TIMEOUT_S), 0);
+	cr_assert_not(t.timed_out, "%s", t.out);
+	assert_has(t.out, "=> 0x7c00 <_start>:  mov    $0x7c10,%si ");
+	assert_has(t.out, "=> 0x7c03 <next_char>:  mov    (%si),%al ");
+	cr_expect(!strstr(t.out, "%esi"), "32-bit decoding:\n%s", t.out);
+	run_free(&t);
 	stop(&vmm);
 }

@@ -11,9 +11,10 @@ What it adds to gdb (docs/gdb.md tells the student):
   a stack unwinder for assembly code: `bt`, `finish`, `up`, `next` over a
   call and `until` work in 16-bit real mode and in 64-bit assembly, where
   gdb's own unwinders assume C frames (see Unwinding below);
-  architecture that follows the CPU: at each stop, gdb decodes 16-bit code
-  while the CPU is in real mode (CR0.PE = 0), so `x/i`, `display/i` and
-  `layout asm` show the instructions the CPU runs.
+  `layout asm`: a window with the instructions from the current one on,
+  decoded in the selected frame's architecture as `x/i $pc` does (16-bit
+  in real mode, where gdb's own assembly window decodes 32-bit);
+  hook-monitor: `monitor` answers for the thread gdb has selected.
 
 Unwinding. Lesson code has no frame information (nasm writes line numbers
 only), so the unwinder looks at the stack the way the CPU left it: a near
@@ -391,3 +392,77 @@ class SelectThreadForMonitor(gdb.Command):
 
 SelectThreadForMonitor()
 gdb.execute("define hook-monitor\nminikvm-select-thread\nend")
+
+
+# --- layout asm: the instructions the CPU runs, in its mode -----------------------
+# `layout asm` shows this window: the instructions from the current one on,
+# decoded in the architecture of the selected frame (i8086 in real mode, as
+# the 16-bit lessons' gdbinits set it), like `x/i $pc`. gdb's own assembly
+# window decodes 16-bit code as 32-bit when it draws the program around PC.
+
+ASM_WINDOW = "minikvm-asm"
+CURRENT_MARK = "=> "
+OTHER_MARK = "   "
+
+
+class AssemblyWindow:
+    """A TUI window: one instruction a line, the current one marked."""
+
+    def __init__(self, window):
+        self.window = window
+        window.title = "instructions (as the CPU decodes them)"
+        gdb.events.stop.connect(self.on_stop)
+
+    def on_stop(self, event):
+        if self.window.is_valid():
+            self.render()
+
+    def close(self):
+        gdb.events.stop.disconnect(self.on_stop)
+
+    def lines(self, count):
+        """The text of count instructions from PC, or why there are none."""
+        frame = None
+        for _ in range(UNWIND_TRIES):  # the first look may fail: see EndOfStack
+            try:
+                frame = gdb.selected_frame()
+                break
+            except gdb.error as e:
+                why = str(e)
+        if frame is None:
+            return [f"(no instructions to show: {why})"]
+        pc = frame.pc()
+        code_base = 0
+        if cpu_mode(frame) == "real":
+            code_base = (register(frame, "cs") or 0) * REAL_MODE_PARAGRAPH
+        try:
+            found = frame.architecture().disassemble(code_base + pc, count=count)
+        except (gdb.MemoryError, gdb.error) as e:
+            return [f"(cannot read the code at {pc:#x}: {e})"]
+        shown = []
+        for n, insn in enumerate(found):
+            mark = CURRENT_MARK if n == 0 else OTHER_MARK
+            where = gdb.format_address(insn["addr"]) if hasattr(gdb, "format_address") \
+                else f"{insn['addr']:#x}"
+            shown.append(f"{mark}{where}:  {insn['asm']}")
+        return shown
+
+    def render(self):
+        if not self.window.is_valid():
+            return
+        text = "\n".join(line[:self.window.width] for line in self.lines(self.window.height))
+        self.window.write(text + "\n", True)
+
+
+def define_asm_layout():
+    """`layout asm` with the window above (when this gdb has a TUI)."""
+    if not hasattr(gdb, "register_window_type"):
+        return
+    gdb.register_window_type(ASM_WINDOW, AssemblyWindow)
+    try:
+        gdb.execute(f"tui new-layout asm {ASM_WINDOW} 1 status 0 cmd 1", to_string=True)
+    except gdb.error:
+        pass  # a gdb built without the TUI
+
+
+define_asm_layout()
