@@ -46,7 +46,7 @@ Test(student, run_file_takes_its_lessons_options)
 
 	guest_py(&r, NULL, "run", "--file", "lessons/13-smp/solution/exercise.asm", NULL);
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	assert_has(r.err, "guest: ./kvm-vmm --smp 4 build/student/13-smp/exercise/exercise.elf");
+	assert_has(r.err, "kvm-vmm --smp 4 build/student/13-smp/exercise/exercise.elf\n");
 	assert_has(r.out, "sum: 5000");
 	run_free(&r);
 }
@@ -70,7 +70,7 @@ Test(student, run_lesson_10_in_real_mode)
 
 	guest_py(&r, NULL, "run", "10", NULL);
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	assert_has(r.err, "guest: ./kvm-vmm --mode real lessons/10-long-mode/longmode.elf");
+	assert_has(r.err, "kvm-vmm --mode real lessons/10-long-mode/longmode.elf\n");
 	assert_has(r.out, "EFER.LMA = 1");
 	run_free(&r);
 }
