@@ -83,7 +83,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 SUITE := $(BUILD)/tests/suite
 
-.PHONY: all deps run debug test lessons clean help guests
+.PHONY: all deps run debug test lessons clean help guests figures
 .DEFAULT_GOAL := all
 # Keep the .o files between the .asm and the .elf.
 .SECONDARY:
@@ -135,26 +135,29 @@ $(SUITE): $(TEST_OBJS) $(LIB_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-# A lesson is lessons/NN-topic/; the guest `make run` starts and its extra
-# kvm-vmm options are its lesson.conf's guest and args, from build/lessons.mk:
-#   LESSON_GUEST.13-smp := lessons/13-smp/smp.elf
-#   LESSON_ARGS.13-smp := --smp 4
-LESSON_DIR = $(firstword $(wildcard lessons/$(LESSON)-*))
-LESSON_GUEST = $(LESSON_GUEST.$(notdir $(LESSON_DIR)))
-LESSON_ARGS = $(LESSON_ARGS.$(notdir $(LESSON_DIR)))
-lesson-exists = $(if $(LESSON_DIR),,$(error no lesson $(LESSON): the lessons are $(notdir $(wildcard lessons/*))))\
-  $(if $(LESSON_GUEST),,$(error lesson $(notdir $(LESSON_DIR)) has no lesson.conf))
+# `make run` and `make debug` (scripts/guest.py does the work): the guest is
+# the lesson's own (lesson.conf's guest, LESSON=NN), the student's exercise
+# (EXERCISE=1) or any .asm/.c/.elf (FILE=path; its lesson is the folder it is
+# in unless LESSON= is given), run with the lesson's kvm-vmm options
+# (lesson.conf's args). INPUT=file is the guest's stdin; PORT=N fixes the
+# GDB stub's port (default: a free one).
+GUEST_RUN = scripts/guest.py
+LESSON_GIVEN = $(if $(filter file,$(origin LESSON)),$(if $(FILE),,$(LESSON)),$(LESSON))
+GUEST_OPTS = $(if $(filter 1 yes,$(EXERCISE)),--exercise) $(if $(FILE),--file '$(FILE)') \
+             $(if $(INPUT),--input '$(INPUT)') $(LESSON_GIVEN)
 
-## run: build and run one lesson (LESSON=NN, default 01)
+## run: build and run one lesson (LESSON=NN, default 01; EXERCISE=1, FILE=path)
 run: all
-	$(lesson-exists)
-	./$(VMM) $(LESSON_ARGS) $(LESSON_GUEST)
+	$(Q)KVM_VMM=./$(VMM) $(GUEST_RUN) run $(GUEST_OPTS)
 
-## debug: run lesson LESSON under the GDB stub with gdb attached (port 1234;
-## INPUT=file gives the guest that stdin)
+## debug: run it under the GDB stub with gdb attached (a free port; PORT=N)
 debug: all
-	$(lesson-exists)
-	$(Q)INPUT=$(INPUT) scripts/debug.sh ./$(VMM) $(LESSON_GUEST) $(LESSON_DIR)/gdbinit $(LESSON_ARGS)
+	$(Q)KVM_VMM=./$(VMM) $(GUEST_RUN) debug $(if $(PORT),--port '$(PORT)') $(GUEST_OPTS)
+
+## figures: redraw docs/figures/*.svg from their sources (Graphviz; the
+## memory map from vmm/layout.h); tests/test_figures.c checks they are current
+figures: deps
+	$(Q)python3 scripts/figures.py
 
 # With the sanitizers, a report must not look like a guest's exit status 1,
 # and LeakSanitizer ignores one known leak inside libcriterion itself.
@@ -196,21 +199,37 @@ clean:
 #   fuzz/fuzz.mk      make fuzz
 -include scripts/grade.mk bench/bench.mk fuzz/fuzz.mk
 
-## help: list the targets
+## help: list the targets and the variables they take
 help:
 	@echo "mini-kvm: a small x86 VMM on the Linux KVM API, with a GDB stub and lessons."
 	@echo
 	@echo "  make                 install missing packages, build ./kvm-vmm and every guest"
-	@echo "  make run LESSON=NN   build and run lesson NN (default 01)"
-	@echo "  make debug LESSON=NN run lesson NN under the GDB stub with gdb attached"
-	@echo "  make check LESSON=NN grade your exercise for lesson NN (FILE=path: another file)"
-	@echo "  make grade           grade every lesson and print a table (SOLUTIONS=1: the solutions)"
-	@echo "  make test            run the test suite (SANITIZE=1: with ASan/UBSan,"
-	@echo "                       SANITIZE=thread: with ThreadSanitizer)"
-	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM (QUICK=1: fast)"
+	@echo "  make run LESSON=NN   build and run lesson NN's guest (LESSON=1 is 01; default 01)"
+	@echo "  make debug LESSON=NN run it under the GDB stub, with gdb attached in this terminal"
+	@echo "  make check LESSON=NN grade your exercise for lesson NN"
+	@echo "  make grade           grade every lesson and print a table"
+	@echo "  make test            run the test suite"
+	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM"
 	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
-	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu, python3)"
+	@echo "  make figures         redraw the figures of docs/figures/ from their sources"
+	@echo "  make deps            install missing Debian packages (nasm, criterion, gdb, qemu, python3, graphviz)"
 	@echo "  make clean           remove build products"
-	@echo "  V=1                  show full commands"
+	@echo
+	@echo "Variables (NAME=value after the target):"
+	@echo "  LESSON=NN     run, debug, check: the lesson (1, 01 or 01-hello)"
+	@echo "  EXERCISE=1    run, debug: your exercise instead of the lesson's guest (built"
+	@echo "                like make check builds it, with the lesson's kvm-vmm options)"
+	@echo "  FILE=path     run, debug, check: this .asm, .c (built with the lesson's"
+	@echo "                settings) or .elf; its lesson is the folder it is in"
+	@echo "  INPUT=file    run, debug: the guest's stdin (run: else the terminal;"
+	@echo "                debug: else the lesson's sample input)"
+	@echo "  PORT=N        debug: the GDB stub's port (default: a free one, printed)"
+	@echo "  TIMEOUT=S     check, grade: seconds before a run counts as an endless loop"
+	@echo "  STRICT=1      check, grade: exit with status 1 below full marks (for CI)"
+	@echo "  SOLUTIONS=1   check, grade: the reference solutions"
+	@echo "  QUICK=1       bench: a fast, rough measurement"
+	@echo "  SANITIZE=1    test: with ASan/UBSan (SANITIZE=thread: ThreadSanitizer)"
+	@echo "  TEST_ARGS=... test: Criterion options, e.g. --filter 'docs/*'"
+	@echo "  V=1           show full commands"
 
 -include $(TEST_OBJS:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(VMM_SRCS) $(GDB_SRCS)) $(wildcard lessons/*/*.o.d lessons/*/solution/*.o.d tests/guests/*.o.d)

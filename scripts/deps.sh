@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages mini-kvm needs, only those missing.
 # Quiet and quick when everything is present; uses sudo when not root.
 set -e
-PKGS="python3 nasm libcriterion-dev gdb qemu-system-x86 gcc-multilib pkg-config hyperfine time valgrind clang libclang-rt-dev"
+PKGS="python3 nasm libcriterion-dev gdb qemu-system-x86 gcc-multilib pkg-config hyperfine time valgrind clang libclang-rt-dev graphviz"
 
 missing=""
 for p in $PKGS; do

@@ -2,8 +2,8 @@
 """grade.py - grade a student's exercise for one lesson: build it, run it in
 kvm-vmm, and award points per check from the lesson's checks.toml.
 
-  scripts/grade.py [--quiet] [--file PATH | --solutions] NN   one lesson
-  scripts/grade.py [--quiet] --all [--solutions]              every lesson, as a table
+  scripts/grade.py [--quiet] [--timeout S] [--file PATH | --solutions] NN   one lesson
+  scripts/grade.py [--quiet] [--timeout S] --all [--solutions]   every lesson, as a table
 
 NN is a lesson number (3, 03) or folder name (03-fibonacci). Without --file
 the student's file is the lesson's exercise (lesson.conf: exercise.asm, or
@@ -33,13 +33,16 @@ from grading.commands import (USAGE_STATUS, UsageError, exercise_file, grade_les
                               run_main, runner, table_row, table_rule)
 
 USAGE = """\
-usage: scripts/grade.py [--quiet] [--file PATH | --solutions] NN
-       scripts/grade.py [--quiet] --all [--solutions]
+usage: scripts/grade.py [--quiet] [--timeout S] [--file PATH | --solutions] NN
+       scripts/grade.py [--quiet] [--timeout S] --all [--solutions]
 
 Grade the exercise of lesson NN (default file: lessons/NN-*/exercise.asm,
-or exercise.c for a lesson written in C).
+or exercise.c for a lesson written in C). With --file PATH inside a lesson
+folder, NN may be left out: it is that lesson.
   --file PATH   grade this .asm (or .c) instead (a student's copy, or the solution)
   --quiet       print only one line per check and the score
+  --timeout S   seconds before a run counts as an endless loop (default: the
+                lesson's checks.toml, else 3)
   --all         grade every lesson that has a checks.toml; print a table
   --solutions   grade the reference solution (solution/exercise.asm) instead"""
 
@@ -47,7 +50,7 @@ or exercise.c for a lesson written in C).
 def parse_args(argv):
     """The options, as a dict; UsageError when they make no sense."""
     opts = {"quiet": False, "all": False, "solutions": False, "file": None, "lesson": None,
-            "help": False}
+            "help": False, "timeout": None}
     args = list(argv)
     while args:
         arg = args.pop(0)
@@ -63,6 +66,10 @@ def parse_args(argv):
             opts["file"] = args.pop(0)
         elif arg.startswith("--file="):
             opts["file"] = arg[len("--file="):]
+        elif arg == "--timeout":
+            if not args:
+                raise UsageError("--timeout needs a number of seconds")
+            opts["timeout"] = parse_timeout(args.pop(0))
         elif arg in ("-h", "--help"):
             opts["help"] = True
         elif arg.startswith("-"):
@@ -74,13 +81,30 @@ def parse_args(argv):
     return opts
 
 
+def lesson_of_file(path):
+    """The lesson folder lessons/NN-topic/ a file is in (its NN), or None."""
+    if path.is_relative_to(ROOT):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) > 2 and parts[0] == "lessons":
+            return parts[1][:2]
+    return None
+
+
+def parse_timeout(text):
+    """--timeout's value: a whole number of seconds, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"--timeout is a whole number of seconds (1 or more), got '{text}'")
+    return int(text)
+
+
 def grade_one(opts, source):
     lesson = find_lesson(opts["lesson"])
     if source is None:
         source = exercise_file(lesson, opts["solutions"])
     vmm = runner()
     colour = sys.stdout.isatty() and not opts["quiet"] and not os.environ.get("NO_COLOR")
-    result = grade_lesson(lesson, source, vmm, sys.stdout, opts["quiet"], colour)
+    result = grade_lesson(lesson, source, vmm, sys.stdout, opts["quiet"], colour,
+                          opts["timeout"])
     return 0 if result.failed == 0 else 1
 
 
@@ -105,7 +129,8 @@ def grade_all(opts):
         notes = []
         try:
             source = exercise_file(lesson, opts["solutions"])
-            result = grade_lesson(lesson, source, vmm, io.StringIO(), quiet=True)
+            result = grade_lesson(lesson, source, vmm, io.StringIO(), quiet=True,
+                                  timeout=opts["timeout"])
             got, top = result.score, result.max
             if result.failed:
                 notes.append(f"{result.failed} failed")
@@ -144,6 +169,11 @@ def main(argv):
         os.chdir(ROOT)
         if opts["all"]:
             return grade_all(opts)
+        if opts["lesson"] is None and source is not None:
+            opts["lesson"] = lesson_of_file(source)
+            if opts["lesson"] is None:
+                raise UsageError(f"which lesson is {opts['file']} for? Give its number "
+                                 "(make check LESSON=NN FILE=...)")
         if opts["lesson"] is None:
             print(USAGE, file=sys.stderr)
             return USAGE_STATUS

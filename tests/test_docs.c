@@ -53,7 +53,15 @@
  *   show what does not work); the stops the transcript shows ("Breakpoint
  *   N, ...", watchpoint hits with their old and new values, the inferior's
  *   exit) appear in gdb's output in the same order (a line that gdb
- *   wrapped in the reader's terminal matches by its start); and kvm-vmm
+ *   wrapped in the reader's terminal matches by its start); every line of
+ *   the transcript that shows an address or a value (a hex number: a
+ *   breakpoint's address, x/ and info registers output, a disassembled
+ *   instruction) is one that gdb or kvm-vmm printed in the replay (a line
+ *   marked "guest| ", as make debug shows the guest's output: a piece of
+ *   kvm-vmm's stdout), unless the gdbinit's line "# Varies: START; ..."
+ *   says lines that start so change from run to run; else the test fails
+ *   with those lines, as a diff against the replay
+ *   (python3 scripts/transcripts.py rewrites them); and kvm-vmm
  *   ends by itself, with the guest's exit or killed by gdb's quit, and
  *   reports no error of its own.
  */
@@ -74,6 +82,8 @@
 #define MAX_EXPECT        200 /* expected-output lines of one command */
 #define MAX_GDB           200 /* gdb commands or stop lines of one session */
 #define MAX_SHOWN         4000 /* lines of one session's transcript */
+#define MAX_VARIES        16   /* "# Varies:" entries of one gdbinit */
+#define GUEST_MARK        "guest| " /* make debug's mark on the guest's output */
 
 /* What gdb prints when a documented command no longer works. */
 static const char *const gdb_errors[] = {
@@ -751,6 +761,9 @@ struct replay {
 	const char *input;          /* kvm-vmm's stdin, or NULL */
 	const char *setup[MAX_GDB]; /* the gdbinit's commands */
 	int nsetup;
+	char *varies[MAX_VARIES];   /* "# Varies: A; B": lines that start so change
+				     * from run to run (a clock, the vCPU that came first) */
+	int nvaries;
 };
 
 static bool replay_prepare(struct replay *r, const struct session *s)
@@ -769,6 +782,10 @@ static bool replay_prepare(struct replay *r, const struct session *s)
 
 		if (starts_with(t, "# First:"))
 			first = t + strlen("# First:");
+		else if (starts_with(t, "# Varies:"))
+			for (char *v = strtok_r(t + strlen("# Varies:"), ";", &save);
+			     v && r->nvaries < MAX_VARIES; v = strtok_r(NULL, ";", &save))
+				r->varies[r->nvaries++] = (char *)skip_spaces(rtrim(v));
 		else if (*t && *t != '#')
 			r->setup[r->nsetup++] = t;
 	}
@@ -776,6 +793,7 @@ static bool replay_prepare(struct replay *r, const struct session *s)
 			   s->gdbinit);
 	if (!first)
 		return false;
+	save = NULL;
 	r->vmm_argv[argc++] = (char *)vmm_path();
 	r->vmm_argv[argc++] = "--gdb";
 	r->vmm_argv[argc++] = "0";
@@ -831,6 +849,63 @@ static void check_gdb_errors(const struct session *s, const char *text,
 				  s->doc, s->lineno, lines[i], g->out, g->err);
 	}
 	free(copy);
+}
+
+/* Does a transcript line show an address or a value (a hex number)? */
+static bool shows_a_number(const char *line)
+{
+	for (const char *p = strstr(line, "0x"); p; p = strstr(p + 1, "0x"))
+		if (isxdigit((unsigned char)p[2]))
+			return true;
+	return false;
+}
+
+/* Is line one of the lines of text (any of them, start-matched as gdb may
+ * wrap a long line in the reader's terminal)? */
+static bool printed(const char *line, char **lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (same_start(line, rtrim(lines[i])))
+			return true;
+	return false;
+}
+
+/* Every transcript line that shows an address or a value (a hex number)
+ * must be one gdb or kvm-vmm printed in the replay: a build that moves a
+ * label or changes a value makes the document stale, and the message is a
+ * diff of the lines that moved, with what the replay printed. */
+static void check_numbers(const struct session *s, const struct replay *rp,
+			  const struct run_result *g, const struct run_result *v)
+{
+	const char *texts[] = { g->out, g->err, v->out, v->err };
+	char *copies[4], *lines[4 * 20000], diff[8192] = "";
+	int n = 0, stale = 0;
+
+	for (int t = 0; t < 4; t++) {
+		copies[t] = strdup(texts[t] ? texts[t] : "");
+		n += split_lines(copies[t], lines + n, 20000);
+	}
+	for (int j = 0; j < s->nshown; j++) {
+		const char *line = s->shown[j];
+
+		bool varies = false;
+
+		for (int k = 0; k < rp->nvaries; k++)
+			varies |= starts_with(skip_spaces(line), rp->varies[k]);
+		if (starts_with(line, "(gdb) ") || !shows_a_number(line) || varies ||
+		    printed(line, lines, n))
+			continue;
+		/* The guest's own output, as make debug marks it: kvm-vmm printed it. */
+		if (starts_with(line, GUEST_MARK) && strstr(v->out, line + strlen(GUEST_MARK)))
+			continue;
+		stale++;
+		snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff), "- %s\n", line);
+	}
+	cr_expect_eq(stale, 0, "%s:%d: %d transcript line(s) with an address or value the "
+		     "replay did not print (the build moved them: regenerate the transcript):\n"
+		     "%s--- the replay printed:\n%s", s->doc, s->lineno, stale, diff, g->out);
+	for (int t = 0; t < 4; t++)
+		free(copies[t]);
 }
 
 static void replay_session(const struct session *s)
@@ -894,6 +969,7 @@ static void replay_session(const struct session *s)
 		pos++;
 	}
 	free(copy);
+	check_numbers(s, &rp, &g, &v);
 
 	/* kvm-vmm: ended by itself, with the guest or by gdb's kill, no error. */
 	cr_expect_not(v.timed_out, "%s:%d: kvm-vmm did not end after gdb: %s", s->doc,

@@ -281,6 +281,44 @@ int load_guest_buffer(const uint8_t *file, size_t size, uint8_t *mem, uint64_t m
 	return check_entry(img->entry, mem_size, err);
 }
 
+/* True when a file reads as text (a program's source, a README), not as
+ * machine code: no NUL byte, no control character but tab, newline and
+ * carriage return, and at least one newline. Machine code has zero bytes. */
+static bool looks_like_text(const uint8_t *file, size_t size)
+{
+	bool newline = false;
+
+	for (size_t i = 0; i < size; i++) {
+		if (file[i] == '\n')
+			newline = true;
+		else if ((file[i] < ' ' && file[i] != '\t' && file[i] != '\r') || file[i] == 0x7f)
+			return false;
+	}
+	return newline;
+}
+
+static bool has_suffix(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+
+	return n >= m && strcmp(path + n - m, suffix) == 0;
+}
+
+/* Refuse a text file with what to do instead: it is source, not a program. */
+static int refuse_text(const char *path, char *err)
+{
+	if (has_suffix(path, ".asm") || has_suffix(path, ".inc") || has_suffix(path, ".s"))
+		return vmm_fail(err, "%s is NASM source, not a program: build it with make, "
+				"then run the .elf (make builds lessons/NN-topic/NAME.asm as "
+				"NAME.elf; make run FILE=%s builds and runs it)", path, path);
+	if (has_suffix(path, ".c") || has_suffix(path, ".h"))
+		return vmm_fail(err, "%s is C source, not a program: build it with make, "
+				"then run the .elf (make run FILE=%s builds and runs it)",
+				path, path);
+	return vmm_fail(err, "%s is a text file, not a program: kvm-vmm runs an ELF, a "
+			"Multiboot kernel or a flat binary", path);
+}
+
 int load_guest(const char *path, uint8_t *mem, uint64_t mem_size,
 	       const struct load_options *lo, struct guest_image *img, char *err)
 {
@@ -320,6 +358,10 @@ int load_guest(const char *path, uint8_t *mem, uint64_t mem_size,
 		free(file);
 		return vmm_fail(err, "%s: read %zu of its %lld bytes: %s", path, got,
 				(long long)st.st_size, errno ? strerror(errno) : "the file shrank");
+	}
+	if ((got < SELFMAG || memcmp(file, ELFMAG, SELFMAG) != 0) && looks_like_text(file, got)) {
+		free(file);
+		return refuse_text(path, err);
 	}
 	ret = load_guest_buffer(file, got, mem, mem_size, lo, img, err);
 	free(file);

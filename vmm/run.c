@@ -171,6 +171,8 @@ static bool handle_exit(struct vcpu *cpu)
 		/* Without an interrupt controller nothing can wake this vCPU. With
 		 * one, KVM only exits on hlt when it cannot wait itself (e.g. while
 		 * gdb single-steps): go back, and KVM waits for the interrupt. */
+		if (!cpu->vm->irqchip && cpu->vm->ncpus == 1)
+			note_stray_halt(cpu);   /* one vCPU: its hlt ends the guest */
 		return cpu->vm->irqchip;
 	case KVM_EXIT_MMIO:
 		if (cpu->debug && gdb_vcpu_mmio_exit(cpu))

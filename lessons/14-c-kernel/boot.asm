@@ -18,7 +18,8 @@
 %define ARGS_SIZE       8               ; two 4-byte arguments
 
 bits 32
-section .text.start                     ; first in the image (guest/guest.ld)
+; progbits alloc exec: code, so nasm writes its line numbers (gdb: list _start)
+section .text.start progbits alloc exec nowrite align=4   ; first in the image (guest/guest.ld)
 align 4
 multiboot_header:                       ; must lie in the first 8 KiB of the file
         dd MB_HEADER_MAGIC

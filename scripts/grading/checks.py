@@ -10,9 +10,11 @@ order they are printed (docs/teaching.md has the full list):
     kind = "register"              # builds, output, output_contains, exit,
     points = 4                     # register or memory
     register = "eax"
-    value = 46368
+    value = 46368                  # or "output_length": the bytes printed
     at = "done"                    # the label where gdb stops (default done)
     hint = "step (eax, ebx) = (ebx, eax + ebx) N times before done"
+    note = "..."                   # optional: said under the check when it fails
+    # memory checks may also say ignore_bits = "0x..." (bits the CPU sets)
 
 A mistake here is the teacher's, never the student's: ChecksError stops the
 grader with status 2 and says which check is wrong.
@@ -24,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHECKS_NAME = "checks.toml"
-DEFAULT_TIMEOUT_S = 10  # seconds before a run counts as hung
-DEFAULT_GDB_TIMEOUT_S = 20  # seconds for the gdb session to reach its labels
+DEFAULT_TIMEOUT_S = 3  # seconds before a run counts as an endless loop
+DEFAULT_GDB_TIMEOUT_S = 15  # seconds for the gdb session to reach its labels
+OUTPUT_LENGTH = "output_length"  # a register's value: the bytes the program printed
 DEFAULT_LABEL = "done"  # where register and memory checks stop by default
 # How a C exercise is compiled: freestanding 32-bit code, as lesson 14's
 # lesson.mk compiles its kernel (without its warnings: a student's warning
@@ -43,8 +46,8 @@ KINDS = {
     "output": (("file",), ()),
     "output_contains": (("text",), ()),
     "exit": (("status",), ()),
-    "register": (("register", "value"), ("at",)),
-    "memory": (("address", "size", "value"), ("at",)),
+    "register": (("register", "value"), ("at", "note")),
+    "memory": (("address", "size", "value"), ("at", "ignore_bits", "note")),
 }
 NUMBER = re.compile(r"^(-?)(?:0[xX]([0-9a-fA-F]+)|([0-9]+))$")
 ADDRESS = re.compile(r"^([A-Za-z_.?$@][\w.?$@]*)\s*(?:([+-])\s*(0[xX][0-9a-fA-F]+|[0-9]+))?$")
@@ -82,7 +85,9 @@ class Check:
     offset: int = 0  # memory: bytes past the label (or the address)
     size: int = 0  # memory: bytes read, little-endian
     value: str = ""  # register, memory: the expected value, as written
-    want: int = 0  # the same as a number
+    want: int = 0  # the same as a number (None: OUTPUT_LENGTH, known after the run)
+    ignore_bits: int = 0  # memory: bits the CPU may change, not compared
+    note: str = ""  # said under the check when it fails (what the CPU does)
 
     @property
     def uses_gdb(self):
@@ -101,6 +106,8 @@ class Check:
         if self.kind == "exit":
             return f"exit status is {self.status}"
         if self.kind == "register":
+            if self.want is None:
+                return f"{self.register} = the number of bytes printed, at label {self.at}"
             return f"{self.register} = {self.value} at label {self.at}"
         return f"{self.size}-byte value at {self.address} = {self.value} at label {self.at}"
 
@@ -192,7 +199,13 @@ def _check(lesson_dir, number, table):
         check.status = _whole(where, "status", table["status"])
     elif kind in ("register", "memory"):
         check.at = _text(where, "at", table.get("at", DEFAULT_LABEL))
-        check.value, check.want = _number_text(where, "value", table["value"])
+        check.note = _text(where, "note", table.get("note", ""))
+        if kind == "register" and table["value"] == OUTPUT_LENGTH:
+            check.value, check.want = OUTPUT_LENGTH, None
+        else:
+            check.value, check.want = _number_text(where, "value", table["value"])
+        if "ignore_bits" in table:
+            check.ignore_bits = _number_text(where, "ignore_bits", table["ignore_bits"])[1]
         if kind == "register":
             check.register = _text(where, "register", table["register"])
         else:

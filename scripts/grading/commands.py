@@ -39,12 +39,17 @@ def exercise_file(lesson, solutions):
     return path.resolve()
 
 
-def grade_lesson(lesson, source, vmm, out, quiet, colour=False):
+def grade_lesson(lesson, source, vmm, out, quiet, colour=False, timeout=None):
     """Grade one file against the lesson's checks.toml, printing to out;
-    returns its Result. GRADE_KEEP=1 keeps the temporary directory."""
+    returns its Result. timeout: seconds before a run counts as an endless
+    loop, instead of the checks.toml's. GRADE_KEEP=1 keeps the temporary
+    directory."""
     if not (lesson.dir / CHECKS_NAME).is_file():
         raise UsageError(f"lesson {lesson.name} has no {CHECKS_NAME}: nothing to grade")
     checks = load_checks(lesson.dir)
+    if timeout is not None:
+        checks.timeout = timeout
+        checks.gdb_timeout = max(checks.gdb_timeout, timeout)
     if not quiet:
         shown = Path(source)
         if shown.is_relative_to(ROOT):

@@ -58,6 +58,7 @@ class GdbSession:
         self.stdin_path, self.workdir = stdin_path, Path(workdir)
         self.run_status = run_status
         self.ran = False
+        self.timeout = checks.gdb_timeout  # run() says how long this time
         self.unavailable = ""  # why gdb checks are skipped on this machine
         self.failed = ""  # why the session could not start
         self.timed_out = False
@@ -65,16 +66,18 @@ class GdbSession:
         self.log = self.workdir / "gdb.log"
         self.where = {}  # check number -> (stop index, read index)
 
-    def run(self, gdb_checks):
-        """Start kvm-vmm and gdb once; stop at every label of gdb_checks."""
+    def run(self, gdb_checks, timeout):
+        """Start kvm-vmm and gdb once; stop at every label of gdb_checks
+        within timeout seconds."""
         self.ran = True
+        self.timeout = timeout
         if shutil.which("gdb") is None:
             self.unavailable = "gdb is not installed (make deps)"
             return
         stops = self._plan(gdb_checks)
         vmm_err = self.workdir / "gdb-vmm.err"
         command = [self.vmm, "--gdb", "0",
-                   "--timeout", str(self.checks.timeout + self.checks.gdb_timeout),
+                   "--timeout", str(self.checks.timeout + timeout),
                    *self.lesson.args, str(self.elf)]
         with open(self.stdin_path, "rb") as stdin, \
                 open(self.workdir / "gdb-vmm.out", "wb") as out, open(vmm_err, "wb") as err:
@@ -140,7 +143,7 @@ class GdbSession:
             try:
                 subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log,
                                stderr=subprocess.STDOUT, env=env,
-                               timeout=self.checks.gdb_timeout)
+                               timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 self.timed_out = True
         if result_path.is_file():
@@ -179,5 +182,5 @@ class GdbSession:
             return Reading(why=f"your program ended without reaching {label}")
         if self.timed_out:
             return Reading(why=f"gdb did not stop at {label} within "
-                               f"{self.checks.gdb_timeout} s: an endless loop before it?")
+                               f"{self.timeout} s: an endless loop before it?")
         return Reading(why=f"gdb did not stop at {label}", notes=self._gdb_said())

@@ -15,6 +15,8 @@
 #define GDT_MAX_SHOWN 64
 #define IDT_MAX_SHOWN 256
 #define IVT_SHOWN 32
+#define RESET_TABLE_LIMIT 0xffff  /* GDTR and IDTR limit after a reset, before any lgdt/lidt */
+#define DESCRIPTOR_SIZE 8
 
 /* An output buffer that fills up and then quietly truncates. */
 struct text {
@@ -66,27 +68,41 @@ static void info_sregs(struct text *t, const struct kvm_regs *r, const struct kv
 
 static void info_gdt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 {
-	unsigned n = (s->gdt.limit + 1) / 8;
+	unsigned n = (s->gdt.limit + 1) / DESCRIPTOR_SIZE, shown = 0;
 
+	if (!(s->cr0 & CR0_PE)) {
+		put(t, "real mode does not use the GDT: a segment's base is its selector * 16\n");
+		if (s->gdt.limit == RESET_TABLE_LIMIT) {
+			put(t, "(GDTR is as the CPU reset it: base %#llx, limit %#x; no lgdt yet)\n",
+			    s->gdt.base, s->gdt.limit);
+			return;
+		}
+		put(t, "the table lgdt loaded, for protected mode:\n");
+	}
 	if (s->gdt.limit == 0) {
 		put(t, "the GDT is empty (limit 0): no lgdt yet\n");
 		return;
 	}
 	put(t, "GDT at %#llx, limit %#x: %u entries\n", s->gdt.base, s->gdt.limit, n);
-	for (unsigned i = 0; i < n && i < GDT_MAX_SHOWN; i++) {
+	for (unsigned i = 0; i < n; i++, shown++) {
 		uint64_t d;
 		struct kvm_segment seg;
 		char line[200];
 
-		if (x86_read_linear(vm, s, s->gdt.base + i * 8, &d, sizeof(d)) < 0) {
-			put(t, "  %04x  (not readable: outside RAM or unmapped)\n", i * 8);
+		if (shown == GDT_MAX_SHOWN) {
+			put(t, "  ... %u more entries not shown (the first %u are above)\n", n - i,
+			    GDT_MAX_SHOWN);
+			break;
+		}
+		if (x86_read_linear(vm, s, s->gdt.base + i * DESCRIPTOR_SIZE, &d, sizeof(d)) < 0) {
+			put(t, "  %04x  (not readable: outside RAM or unmapped)\n", i * DESCRIPTOR_SIZE);
 			break;
 		}
 		if (d == 0) {
-			put(t, "  %04x  null\n", i * 8);
+			put(t, "  %04x  null\n", i * DESCRIPTOR_SIZE);
 			continue;
 		}
-		describe_decode_descriptor(d, i * 8, &seg);
+		describe_decode_descriptor(d, i * DESCRIPTOR_SIZE, &seg);
 		describe_segment(line, sizeof(line), "", &seg);
 		put(t, "  %s  (%016llx)\n", line + 4, (unsigned long long)d);
 		if (!seg.s && (s->efer & EFER_LMA))
@@ -109,7 +125,7 @@ static const char *gate_type(unsigned type)
 static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 {
 	bool lm = s->efer & EFER_LMA;
-	unsigned size = lm ? 16 : 8;
+	unsigned size = lm ? 16 : 8, present = 0;
 
 	if (!(s->cr0 & CR0_PE)) {
 		put(t, "real mode: the interrupt vector table at %#llx (segment:offset)\n",
@@ -147,7 +163,10 @@ static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 		dpl = (g[1] >> 13) & 3;
 		put(t, "  %3u  %04x:%016llx  %s, dpl %u\n", v, g[0] >> 16,
 		    (unsigned long long)offset, gate_type(type), dpl);
+		present++;
 	}
+	if (!present)
+		put(t, "  (none: no gate is present, so any exception will triple-fault)\n");
 }
 
 static int show_mapping(void *arg, uint64_t linear, uint64_t phys, uint64_t size,
@@ -209,14 +228,28 @@ static const char help_text[] =
 	"  exits           VM exits and hypercalls so far, per vCPU\n"
 	"  help            this text\n";
 
+/* Which vCPU's snapshot regs is, or -1. */
+static int cpu_of(const struct vm *vm, const struct kvm_regs *regs)
+{
+	for (int c = 0; c < vm->ncpus; c++)
+		if (vm->cpus[c].debug && &vm->cpus[c].debug->regs == regs)
+			return c;
+	return -1;
+}
+
 int gdb_monitor(struct vm *vm, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
 		const char *cmd, char *out, size_t len)
 {
 	struct text t = { out, len, 0 };
+	int cpu = cpu_of(vm, regs);
 
 	out[0] = '\0';
 	while (*cmd == ' ')
 		cmd++;
+	/* With several vCPUs, say whose state this is (gdb's thread N is
+	 * vCPU N-1): the one gdb has selected. */
+	if (vm->ncpus > 1 && cpu >= 0 && strncmp(cmd, "info", 4) == 0)
+		put(&t, "vCPU %d (gdb thread %d):\n", cpu, cpu + 1);
 	if (!strcmp(cmd, "info sregs") || !strcmp(cmd, "info registers"))
 		info_sregs(&t, regs, sregs);
 	else if (!strcmp(cmd, "info gdt"))

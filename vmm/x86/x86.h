@@ -124,5 +124,11 @@ void describe_decode_descriptor(uint64_t desc, uint16_t selector, struct kvm_seg
 void dump_fault(struct vcpu *cpu, const char *reason);
 /* Print the registers of cpu to stderr. */
 void dump_registers(struct vcpu *cpu);
+/* When cpu called a BIOS service that is not there, or its instruction
+ * pointer (less `back` bytes) lies outside every segment of the guest file
+ * (it ran past the end), say so in buf and return it; else NULL. */
+const char *explain_stray_pc(struct vcpu *cpu, unsigned back, char *buf, size_t len);
+/* After a hlt: a note on stderr if cpu halted outside its program. */
+void note_stray_halt(struct vcpu *cpu);
 
 #endif
