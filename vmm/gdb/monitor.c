@@ -110,14 +110,27 @@ static void info_gdt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 	}
 }
 
+/* An IDT gate: dword 0 holds the selector (31:16) and offset 15:0, dword 1
+ * the offset 31:16, P, DPL and the type. */
+#define GATE_OFFSET_LOW 0x0000ffffU
+#define GATE_OFFSET_MID 0xffff0000U
+#define GATE_SELECTOR_SHIFT 16
+#define GATE_P (1U << 15)
+#define GATE_TYPE_SHIFT 8
+#define GATE_TYPE_MASK 0xfU
+#define GATE_DPL_SHIFT 13
+#define GATE_DPL_MASK 3U
+enum gate_type { GATE_TASK = 0x5, GATE_INTR16 = 0x6, GATE_TRAP16 = 0x7, GATE_INTR = 0xe,
+		 GATE_TRAP = 0xf };
+
 static const char *gate_type(unsigned type)
 {
 	switch (type) {
-	case 0x5: return "task gate";
-	case 0x6: return "16-bit interrupt gate";
-	case 0x7: return "16-bit trap gate";
-	case 0xe: return "interrupt gate";
-	case 0xf: return "trap gate";
+	case GATE_TASK: return "task gate";
+	case GATE_INTR16: return "16-bit interrupt gate";
+	case GATE_TRAP16: return "16-bit trap gate";
+	case GATE_INTR: return "interrupt gate";
+	case GATE_TRAP: return "trap gate";
 	}
 	return "invalid type";
 }
@@ -154,14 +167,14 @@ static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 			put(t, "  %3u  (not readable)\n", v);
 			break;
 		}
-		if (!(g[1] & (1U << 15)))
+		if (!(g[1] & GATE_P))
 			continue;   /* not present */
-		offset = (g[0] & 0xffff) | (g[1] & 0xffff0000);
+		offset = (g[0] & GATE_OFFSET_LOW) | (g[1] & GATE_OFFSET_MID);
 		if (lm)
-			offset |= (uint64_t)g[2] << 32;
-		type = (g[1] >> 8) & 0xf;
-		dpl = (g[1] >> 13) & 3;
-		put(t, "  %3u  %04x:%016llx  %s, dpl %u\n", v, g[0] >> 16,
+			offset |= (uint64_t)g[2] << 32;   /* the third dword: offset 63:32 */
+		type = (g[1] >> GATE_TYPE_SHIFT) & GATE_TYPE_MASK;
+		dpl = (g[1] >> GATE_DPL_SHIFT) & GATE_DPL_MASK;
+		put(t, "  %3u  %04x:%016llx  %s, dpl %u\n", v, g[0] >> GATE_SELECTOR_SHIFT,
 		    (unsigned long long)offset, gate_type(type), dpl);
 		present++;
 	}
