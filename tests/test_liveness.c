@@ -457,6 +457,33 @@ Test(liveness, running_out_of_descriptors_ends_with_one_line, .timeout = 120)
 	cr_assert_str_eq(problems, "", "running out of descriptors:\n%s", problems);
 }
 
+/* A vCPU thread that cannot start (an address-space limit leaves no room
+ * for its stack) ends the run with status 1 and one line, without a hang:
+ * the vCPUs and the guests that never ran are accounted for (a later
+ * guest's were not, and kvm-vmm waited for them for ever). The plain
+ * build: a sanitizer's runtime cannot live under such a limit. */
+#define THREAD_VM_LIMIT_KB "12000"
+#define MANY_GUESTS 60
+
+Test(liveness, a_vcpu_thread_that_cannot_start_ends_with_one_line, .timeout = 60)
+{
+	const char *vmm = plain_vmm_path() ? plain_vmm_path() : vmm_path();
+	char script[8192];
+	char *argv[] = { "sh", "-c", script, NULL };
+	struct run_result r;
+	int n = snprintf(script, sizeof(script), "ulimit -v " THREAD_VM_LIMIT_KB "; exec %s --mem 64K",
+			 vmm);
+
+	for (int i = 0; i < MANY_GUESTS; i++)
+		n += snprintf(script + n, sizeof(script) - n, " %s", G("liveness_smp_ids.elf"));
+	cr_assert_eq(run_argv(&r, argv, NULL, 8), 0);
+	cr_assert(!r.timed_out, "kvm-vmm hung when a vCPU thread could not start");
+	cr_assert_eq(r.status, 1, "status %d, stderr '%s'", r.status, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "stderr: '%s'", r.err);
+	cr_assert(strstr(r.err, "cannot start the thread of"), "stderr: '%s'", r.err);
+	run_free(&r);
+}
+
 /* Under --gdb, once kvm-vmm listens a client must be served to the
  * guest's end (W00), or kvm-vmm must give up with one line. */
 Test(liveness, running_out_of_descriptors_under_gdb_ends_with_one_line, .timeout = 180)

@@ -328,8 +328,12 @@ int vmm_start(struct vmm *vmm, char *err)
 				continue;
 			/* End this guest and every later one; account for the
 			 * vCPUs that will never run, so that vmm_wait() ends. */
-			vmm_fail(err, "cannot start the thread of vCPU %d: %s%s", i, strerror(e),
-				 vmm_errno_hint(e));
+			if (vmm->nvms > 1)
+				vmm_fail(err, "cannot start the thread of guest %d (%s): %s%s", g,
+					 vm->path, strerror(e), vmm_errno_hint(e));
+			else
+				vmm_fail(err, "cannot start the thread of vCPU %d: %s%s", i,
+					 strerror(e), vmm_errno_hint(e));
 			for (int h = g; h < vmm->nvms; h++) {
 				vm_end(&vmm->vms[h], STATUS_FAULT);
 				for (int j = h == g ? i : 0; j < vmm->vms[h].ncpus; j++)
