@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev/pc.h"
 #include "gdb/gdb.h"
 #include "loader.h"
 #include "options.h"
@@ -56,6 +57,8 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 	vm->path = path;
 	if (vm_create(vm, o->mem_size, o->smp, o->irqchip, err) < 0)
 		return -1;
+	if (o->disk)   /* a PC: the BIOS boots the disk */
+		return bios_boot_setup(vm, o, err);
 	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0)
 		return STATUS_USAGE;
 	vm->mode = o->mode_given ? o->mode : image_default_mode(&vm->image);
@@ -166,6 +169,10 @@ int main(int argc, char **argv)
 	}
 	sigfd = catch_signals();
 	vmm.nvms = opts.nguests;
+	if (pc_init(&vmm, err) < 0) {
+		fprintf(stderr, VMM_NAME ": %s\n", err);
+		return STATUS_FAULT;
+	}
 	for (int g = 0; g < vmm.nvms; g++) {
 		int ret = setup_guest(&vmm, g, opts.guests[g], err);
 
@@ -185,10 +192,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	screen_start(&vmm);
 	if (vmm_start(&vmm, err) < 0)
 		fprintf(stderr, VMM_NAME ": %s\n", err);
 	vmm_wait(&vmm, opts.timeout, sigfd);
 	gdb_stop(&vmm.vms[0]);
+	screen_finish(&vmm);   /* every vCPU has stopped, whatever the reason */
 	status = overall_status(&vmm);
 	/* Ended by --timeout or a signal: a stuck stdout must not hold us. */
 	console_stop(status == STATUS_TIMEOUT || status > STATUS_SIGNAL_BASE ? OUTPUT_GRACE_SECONDS
@@ -202,6 +211,7 @@ out:
 	input_stop();
 	for (int g = 0; g < vmm.nvms; g++)
 		vm_destroy(&vmm.vms[g]);
+	pc_release(&vmm);
 	free(vmm.vms);
 	close(vmm.done_fd);
 	if (sigfd >= 0)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev/pc.h"
 #include "x86/x86.h"
 
 struct vmm_options {
@@ -23,6 +24,11 @@ struct vmm_options {
 	uint64_t load_addr;   /* --load-addr for flat binaries */
 	uint64_t entry;       /* --entry for flat binaries */
 	bool entry_given;
+	const char *disk;     /* --disk or --floppy IMAGE: boot it through the BIOS */
+	bool floppy;          /* ... as a floppy (drive 0x00), else a hard disk (0x80) */
+	bool disk_write;      /* --disk-write: the guest's writes reach the file */
+	enum screen_mode screen; /* --screen */
+	char *disk_guest[1];  /* with --disk, guests points here: the image */
 	char **guests;        /* GUEST files (points into argv) */
 	int nguests;
 };
