@@ -250,9 +250,9 @@ static void video_call(struct call *c)
 	case 0x05:   /* select the active page */
 		vga_set_page(vm, al);
 		return;
-	case 0x06:   /* scroll up, 0x07 down: AL lines, BH attribute, CX-DX window */
-	case 0x07:
-		vga_scroll(vm, page, ah == 0x06 ? al : -(int)al, hi8(c->r.rbx), hi8(c->r.rcx),
+	case 0x06:   /* scroll up, 0x07 down, on the active page: AL lines, */
+	case 0x07:   /* BH attribute of new lines, CH,CL to DH,DL the window */
+		vga_scroll(vm, vga_active_page(vm), ah == 0x06 ? al : -(int)al, hi8(c->r.rbx), hi8(c->r.rcx),
 			   lo8(c->r.rcx), hi8(c->r.rdx), lo8(c->r.rdx));
 		return;
 	case 0x08:   /* read character and attribute at the cursor */
