@@ -278,3 +278,20 @@ Test(pc, gdb_on_a_disk_boot)
 	run_free(&g);
 	finish_vmm_with(&vmm, 3, NULL);
 }
+
+Test(pc, int_n_iretd_and_irqs_in_32bit_protected_mode)
+{
+	struct run_result r;
+
+	run_vmm(&r, "k\n", GUEST_TIMEOUT_S, "--trace", "--mode", "protected", "--irqchip",
+		"tests/guests/kernel32.elf", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "int 0x30 handled\nint3 handled\ninto handled\n"
+				"5 timer interrupts; first key: k\n");
+	/* Where the host gives up on them, kvm-vmm says it carried them out. */
+	if (strstr(r.err, "exit INTERNAL_ERROR")) {
+		assert_has(r.err, "completed int N at 0x");
+		assert_has(r.err, "completed iretd at 0x");
+	}
+	run_free(&r);
+}

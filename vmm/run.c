@@ -19,6 +19,7 @@
 #include "options.h"
 #include "vmm.h"
 #include "x86/bits.h"
+#include "x86/complete.h"
 #include "x86/x86.h"
 
 /* The vCPU that runs on this thread, if any: it never kicks itself. */
@@ -173,6 +174,8 @@ static bool handle_exit(struct vcpu *cpu)
 		dump_fault(cpu, reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (x86_complete_failed_instruction(cpu))
+			return true;   /* int N or iretd carried out here: go on */
 		report_internal_error(cpu);
 		break;
 	default:

@@ -12,3 +12,6 @@ tests/guests/pc/%.img: tests/guests/pc/%.asm tests/guests/pc/pc.inc
 tests/guests/pcelf/gdb_boot.img: tests/guests/pcelf/gdb_boot.elf
 	$(call say,OBJCOPY,$@)
 	$(Q)objcopy -O binary $< $@
+
+# A 32-bit kernel in miniature, at 1 MiB (vmm/layout.h: LAYOUT_KERNEL_BASE).
+tests/guests/kernel32.elf: LOAD_ADDR := 0x100000
