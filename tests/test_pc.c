@@ -295,3 +295,73 @@ Test(pc, int_n_iretd_and_irqs_in_32bit_protected_mode)
 	}
 	run_free(&r);
 }
+
+/* ---- QEMU's options ------------------------------------------------------------- */
+
+Test(pc, qemu_disk_options)
+{
+	struct run_result r;
+
+	run_vmm(&r, KEYS, GUEST_TIMEOUT_S, "-fda", SERVICES, "-m", "16", NULL);
+	expect_output_file(&r, PC "services-floppy.txt", 0);
+	run_free(&r);
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-drive", "format=raw,file=" SCREEN ",if=ide",
+		"-display", "none", "-serial", "stdio", NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "cursor=073A\n");
+	run_free(&r);
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-enable-kvm", "-m", "32", SCREEN, "-nographic", NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "cursor=073A\n");
+	run_free(&r);
+}
+
+Test(pc, qemu_debug_exit_status)
+{
+	struct run_result r;
+
+	/* gdb_boot.asm ends with out 0xF4 of 3: QEMU's status is 3 << 1 | 1. */
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+		"-hda", "tests/guests/pcelf/gdb_boot.img", NULL);
+	cr_expect_eq(r.status, 7, "%s", r.err);
+	run_free(&r);
+}
+
+Test(pc, qemu_options_refused_by_name)
+{
+	struct run_result r;
+
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-hda", SCREEN, "-usb", NULL);
+	cr_expect_eq(r.status, STATUS_USAGE);
+	cr_expect_str_eq(r.err, "kvm-vmm: QEMU option '-usb' is not supported by kvm-vmm (see docs/pc.md)\n");
+	run_free(&r);
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-drive", "file=" SCREEN ",format=qcow2", NULL);
+	cr_expect_eq(r.status, STATUS_USAGE);
+	cr_expect_str_eq(r.err, "kvm-vmm: QEMU option '-drive file=" SCREEN ",format=qcow2': "
+				"'format=qcow2' is not supported by kvm-vmm (see docs/pc.md)\n");
+	run_free(&r);
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-s", "-hda", SCREEN, NULL);
+	cr_expect_eq(r.status, STATUS_USAGE);
+	assert_has(r.err, "without '-S'");
+	run_free(&r);
+}
+
+Test(pc, qemu_gdb_options)
+{
+	char *const argv[] = { (char *)vmm_path(), "-gdb", "tcp::0", "-S", "-hda",
+			       "tests/guests/pcelf/gdb_boot.img", NULL };
+	struct child vmm;
+	struct run_result g;
+	const char *at;
+	int port;
+
+	cr_assert_eq(child_start(&vmm, argv), 0);
+	at = child_wait_stderr(&vmm, "gdb: listening on 127.0.0.1:", GUEST_TIMEOUT_S);
+	cr_assert(at, "no gdb port: %s", vmm.err_buf);
+	port = atoi(at + strlen("gdb: listening on 127.0.0.1:"));
+	gdb_batch(&g, port, "tests/guests/pcelf/gdb_boot.elf", "break count_loop", "continue",
+		  "delete", "continue", NULL);
+	assert_has(g.out, "Breakpoint 1, count_loop ()");
+	run_free(&g);
+	finish_vmm_with(&vmm, 3, NULL);
+}

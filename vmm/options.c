@@ -76,6 +76,10 @@ const char *vmm_usage(void)
 	"0x500 hypercall (AL = number: 0 exit, 1 putchar, 2 getchar, 3 putnum,\n"
 	"4 write, 5 time; arguments in EBX, ECX; result in EAX). See docs/abi.md.\n"
 	"\n"
+	"QEMU's options (-fda, -hda, -drive, -kernel, -m, -smp, -s -S, -gdb,\n"
+	"-nographic, -display, -device isa-debug-exit, ...) are understood too, so\n"
+	"that a tutorial's `make run QEMU=./kvm-vmm` works; see docs/pc.md.\n"
+	"\n"
 	"exit status: the guest's exit code; 0 when every vCPU halted; 1 for a guest\n"
 	"fault (with a register dump); 2 for bad usage or an unloadable guest file;\n"
 	"124 after --timeout. With several guests: the first non-zero status.\n";
@@ -257,6 +261,13 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 		.mem_size = LAYOUT_MEM_DEFAULT,
 		.smp = 1,
 	};
+	if (qemu_style_args(argc, argv)) {   /* a tutorial's QEMU command line */
+		enum parse_result r = qemu_parse_args(argc, argv, o, err);
+
+		if (r == PARSE_RUN && o->disk)
+			return check_disk_boot(o, err) < 0 ? PARSE_ERROR : PARSE_RUN;
+		return r;
+	}
 	optind = 0;   /* reset getopt: tests call this more than once */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {

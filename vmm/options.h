@@ -29,6 +29,8 @@ struct vmm_options {
 	bool disk_write;      /* --disk-write: the guest's writes reach the file */
 	enum screen_mode screen; /* --screen */
 	char *disk_guest[1];  /* with --disk, guests points here: the image */
+	bool qemu_exit_status; /* -device isa-debug-exit: status (AL << 1) | 1, as QEMU */
+	char drive_file[1024]; /* -drive file=...: the file name */
 	char **guests;        /* GUEST files (points into argv) */
 	int nguests;
 };
@@ -37,6 +39,11 @@ enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
 
 /* Parse argv into *o (defaults first). On PARSE_ERROR err holds the reason. */
 enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
+/* QEMU's command line (qemu_options.c): true if argv has one of the QEMU
+ * options it knows, such as -hda or -s (kvm-vmm's own start with --). */
+bool qemu_style_args(int argc, char **argv);
+/* Parse QEMU options into *o, as vmm_parse_args does ours. */
+enum parse_result qemu_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
 /* Parse a size such as "16M", "64K", "1G" or "4096" into bytes; -1 if bad. */
 int parse_size(const char *s, uint64_t *out);
 /* The --help text. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "options.h"
 #include "vmm.h"
 #include "dev/pc.h"
 
@@ -68,7 +69,9 @@ static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int s
 		console_write(vm, data, 1);
 		return true;
 	case PORT_EXIT:
-		vm_end(vm, data[0]);
+		/* QEMU's isa-debug-exit (-device isa-debug-exit) ends with (AL << 1) | 1. */
+		vm_end(vm, vm->vmm && vm->vmm->opts->qemu_exit_status ? (uint8_t)(data[0] << 1 | 1)
+								      : data[0]);
 		return false;
 	case PORT_HYPERCALL:
 		return do_hypercall(cpu, data[0]);
