@@ -30,7 +30,7 @@ BENCH_COMPUTE := $(foreach n,0 $(BENCH_FIB_RING3),$(BENCH_OUT)/compute-r3-n$(n))
 BENCH_GUESTS := $(BENCH_OUT)/hello-exit.elf $(BENCH_OUT)/hello-exit.bin $(BENCH_OUT)/steps.elf \
                 $(BENCH_COMPUTE:=.elf) \
                 $(BENCH_OUT)/exits-$(BENCH_EXITS).bin $(BENCH_OUT)/exits-$(BENCH_SCALE_EXITS).elf
-BENCH_IMAGES := $(BENCH_OUT)/hello-exit.img $(BENCH_OUT)/steps.img \
+BENCH_IMAGES := $(BENCH_OUT)/hello-exit.img $(BENCH_OUT)/steps.img $(BENCH_OUT)/pcboot.disk \
                 $(BENCH_OUT)/compute-r3-n0.img $(BENCH_OUT)/compute-r3-n$(BENCH_FIB_RING3).img
 BENCH_PROGRAMS := $(BENCH_OUT)/floor $(BENCH_OUT)/compute_native
 
@@ -90,6 +90,12 @@ $(BENCH_OUT)/%.img: $(BENCH_OUT)/%.bin bench/boot.asm
 	$(Q)sectors=$$(( ($$(stat -c %s $<) + 511) / 512 )); \
 	nasm -f bin -DPAYLOAD_SECTORS=$$sectors -o $@.boot bench/boot.asm && \
 	cat $@.boot $< > $@ && truncate -s $$(( (sectors + 1) * 512 )) $@ && rm -f $@.boot
+
+# Row 7: a boot sector on its own, booted by each side's BIOS.
+$(BENCH_OUT)/pcboot.disk: bench/pcboot.asm
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)nasm -f bin -o $@ $<
 
 $(BENCH_OUT)/floor: bench/floor.c
 	@mkdir -p $(dir $@)

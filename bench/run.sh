@@ -6,7 +6,7 @@
 # stdout and to $BENCH_OUT/results.md.
 #
 # Rows: 1 start-up, 2 exit cost, 3 compute, 4 debugging, 5 memory,
-# 6 scaling (docs/performance.md says what each one shows).
+# 6 scaling, 7 PC boot (docs/performance.md says what each one shows).
 #
 # Run it through `make bench` (or `make bench QUICK=1`), which builds the
 # guests and programs in $BENCH_OUT and passes the workload sizes.
@@ -15,7 +15,7 @@ set -u -o pipefail
 : "${BENCH_OUT:?run me through make bench}" "${BENCH_EXITS:?}" "${BENCH_SCALE_EXITS:?}"
 : "${BENCH_FIB_RING3:?}" "${BENCH_FIB_RING0:?}"
 QUICK=${QUICK:-}
-BENCH_ROWS=${BENCH_ROWS:-1 2 3 4 5 6}   # e.g. BENCH_ROWS=4: only the debugging row
+BENCH_ROWS=${BENCH_ROWS:-1 2 3 4 5 6 7}   # e.g. BENCH_ROWS=4: only the debugging row
 VMM=${KVM_VMM:-./kvm-vmm}
 OUT=$BENCH_OUT
 
@@ -41,6 +41,7 @@ GDB_TIMEOUT=120                  # seconds for one gdb session
 LISTEN_WAIT=10                   # seconds to wait for kvm-vmm's "gdb: listening"
 RSS_TARGET_KIB=4096              # row 5 target: 4 MiB
 STARTUP_TARGET=50                # row 1 target: kvm-vmm this many times faster than TCG
+PCBOOT_TARGET=50                 # row 7 target: the same for a disk boot through a BIOS
 EXIT_TARGET=1.10                 # row 2 target: kvm-vmm / floor
 COMPUTE_TARGET=1.10              # row 3 target: ring 3 / native
 
@@ -627,6 +628,28 @@ bench_scaling() {
 }
 
 # ---- main ------------------------------------------------------------------------------
+# ---- row 7: a PC boot ------------------------------------------------------------
+
+# A disk image booted through each side's own BIOS to its first character
+# on the screen: kvm-vmm --disk against QEMU with SeaBIOS and its VGA BIOS
+# (no -nodefaults: int 10h needs the VGA card).
+bench_pcboot() {
+	local what="PC boot: disk image to its first character on the screen" ref
+	local qemu="-drive format=raw,file=$OUT/pcboot.disk -debugcon stdio -display none"
+	qemu="$qemu -device isa-debug-exit,iobase=0xf4,iosize=1"
+	printf 'B\n' > "$WORK/pcboot.want"
+	add_case pcboot-vmm 0 "$WORK/pcboot.want" "$RUNS" "$VMM" --screen none --disk "$OUT/pcboot.disk"
+	# shellcheck disable=SC2086 # word lists
+	add_case pcboot-tcg "$QEMU_EXIT_OK" "$WORK/pcboot.want" "$RUNS" \
+		qemu-system-i386 -accel tcg $qemu
+	time_cases pcboot-vmm pcboot-tcg
+	result 7 "$what" pcboot-vmm "kvm-vmm --disk (its BIOS, bios/bios.asm)" s "=" \
+		"reference; ratio = time ÷ kvm-vmm$(cpu_note pcboot-vmm)"
+	ref=$MEDIAN
+	result 7 "$what" pcboot-tcg "qemu-system-i386 -accel tcg (SeaBIOS)" s "$ref" \
+		"$(cpu_note pcboot-tcg pcboot-vmm)" \
+		"target kvm-vmm ≥ ${PCBOOT_TARGET}× faster" "r >= $PCBOOT_TARGET"
+}
 
 for tool in hyperfine jq /usr/bin/time qemu-system-i386 qemu-system-x86_64 gdb ss nm; do
 	command -v "$tool" > /dev/null || { echo "bench: $tool is missing (make deps)" >&2; exit 1; }
@@ -652,6 +675,7 @@ bench_row 3 compute bench_compute
 bench_row 4 debugging bench_gdb
 bench_row 5 memory bench_memory
 bench_row 6 scaling bench_scaling
+bench_row 7 "PC boot" bench_pcboot
 LOAD_AFTER=$(load_average)
 
 {
