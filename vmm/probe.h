@@ -24,6 +24,8 @@ struct host_caps {
 	enum probe_result hw_bp[CPU_MODES];      /* debug-register execute breakpoint exits */
 	enum probe_result hw_watch[CPU_MODES];   /* debug-register write watchpoint exits */
 	enum probe_result paging32;      /* protected mode can set CR0.PG (32-bit paging) */
+	enum probe_result int32;         /* `int N` and `iretd` through a 32-bit IDT, ring 0 */
+	bool int32_completed;            /* ... because kvm-vmm completed what KVM could not */
 	enum probe_result ring3_runs;    /* user-mode (ring 3, long mode) code runs */
 	enum probe_result ring3_debug;   /* single-step of user-mode code exits */
 	double exit_us;                  /* one `out` exit round trip, microseconds */

@@ -88,6 +88,7 @@ static bool read_descriptor(const struct state *st, uint16_t sel, struct kvm_seg
 	if (at + DESC_SIZE - 1 > limit ||
 	    x86_read_linear(st->cpu->vm, &st->s, (uint32_t)(base + at), raw, sizeof(raw)) < 0)
 		return false;
+	memset(seg, 0, sizeof(*seg));   /* padding included: it goes back to KVM */
 	describe_decode_descriptor(le64(raw), sel, seg);
 	seg->type |= SEG_TYPE_ACCESSED;
 	return seg->present;
