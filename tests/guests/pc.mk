@@ -19,7 +19,7 @@ tests/guests/kernel32.elf: LOAD_ADDR := 0x100000
 # A tutorial-style OS image: a boot sector that loads a C kernel linked at
 # 0x1000 (tests/guests/pcos). kernel.elf gives gdb the kernel's symbols.
 PCOS := tests/guests/pcos
-EXTRA_GUESTS += $(PCOS)/os-image.img $(PCOS)/kernel.elf
+EXTRA_GUESTS += $(PCOS)/os-image.img $(PCOS)/kernel.elf $(PCOS)/boot.img
 PCOS_CFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                -fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only \
                -nostdlib -g -O0 -Wall -Wextra -Werror
