@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "options.h"
 
 #define PC "tests/guests/pc/"
 #define SERVICES PC "services.img"
@@ -385,4 +386,26 @@ Test(pc, gdb_on_a_kernel_loaded_from_disk)
 	assert_has(g.out, "exited normally");
 	run_free(&g);
 	finish_vmm_with(&vmm, 0, PC "os-image.txt");
+}
+
+Test(pc, qemu_options_parsed)
+{
+	char *argv[] = { "kvm-vmm", "-drive", "file=os.img,format=raw,if=floppy", "-m", "64",
+			 "-gdb", "tcp::4321", "-S", "-display", "curses", NULL };
+	char *kernel[] = { "kvm-vmm", "-kernel", "k.elf", "-smp", "2", "-no-reboot", NULL };
+	char err[256];
+	struct vmm_options o;
+
+	cr_assert_eq(vmm_parse_args(10, argv, &o, err), PARSE_RUN, "%s", err);
+	cr_expect_str_eq(o.disk, "os.img");
+	cr_expect(o.floppy);
+	cr_expect_eq(o.mem_size, 64ULL << 20);
+	cr_expect_str_eq(o.gdb, "4321");
+	cr_expect_eq(o.screen, SCREEN_LIVE);
+	cr_expect(o.irqchip, "a PC has its interrupt hardware");
+	cr_expect_eq(o.nguests, 1);
+	cr_assert_eq(vmm_parse_args(6, kernel, &o, err), PARSE_RUN, "%s", err);
+	cr_expect_str_eq(o.guests[0], "k.elf");
+	cr_expect_eq(o.smp, 2);
+	cr_expect_null(o.disk);
 }
