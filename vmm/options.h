@@ -11,6 +11,8 @@
 #include "dev/pc.h"
 #include "x86/x86.h"
 
+#define DRIVE_FILE_MAX 1024   /* QEMU's -drive file=...: longest file name */
+
 struct vmm_options {
 	enum cpu_mode mode;
 	bool mode_given;      /* --mode was on the command line */
@@ -30,7 +32,7 @@ struct vmm_options {
 	enum screen_mode screen; /* --screen */
 	char *disk_guest[1];  /* with --disk, guests points here: the image */
 	bool qemu_exit_status; /* -device isa-debug-exit: status (AL << 1) | 1, as QEMU */
-	char drive_file[1024]; /* -drive file=...: the file name */
+	char drive_file[DRIVE_FILE_MAX]; /* -drive file=...: the file name */
 	char **guests;        /* GUEST files (points into argv) */
 	int nguests;
 };
