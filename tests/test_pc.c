@@ -409,3 +409,48 @@ Test(pc, qemu_options_parsed)
 	cr_expect_eq(o.smp, 2);
 	cr_expect_null(o.disk);
 }
+
+/* Occurrences of needle in text. */
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+#define ANSI_FRAME "\033[H"             /* every frame starts at the top left */
+#define ANSI_RESTORED "\033[0m\033[?25h\033[26;1H"
+
+Test(pc, live_screen_draws_and_restores)
+{
+	struct run_result r;
+
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "--screen", "live", "--disk", SCREEN, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	assert_has(r.out, "\033[H\033[2J");             /* the first frame clears */
+	assert_has(r.out, "line 30");
+	assert_has(r.out, "\033[0;97;40mEND");           /* attribute 0Fh: white on black */
+	assert_has(r.out, "\033[0;97;41mdirect");        /* 4Fh: white on red */
+	assert_has(r.out, "\033[0;93;44m");              /* 1Eh, the scrolled window: yellow on blue */
+	assert_has(r.out, "\033[24;11H\033[?25h");       /* the cursor: row 23, column 10 */
+	cr_expect(strlen(r.out) >= strlen(ANSI_RESTORED) &&
+		  !strcmp(r.out + strlen(r.out) - strlen(ANSI_RESTORED), ANSI_RESTORED),
+		  "the terminal is not restored at the end");
+	run_free(&r);
+}
+
+Test(pc, live_screen_redrawn_only_when_it_changes)
+{
+	struct run_result r;
+
+	/* spin.img writes one line, then its screen stays the same for a second. */
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "--screen", "live", "--timeout", "1", "--disk",
+		PC "spin.img", NULL);
+	cr_assert_eq(r.status, STATUS_TIMEOUT, "%s", r.err);
+	assert_has(r.out, "spinning");
+	cr_expect_leq(count_of(r.out, ANSI_FRAME), 4, "%d frames of an unchanging screen",
+		      count_of(r.out, ANSI_FRAME));
+	run_free(&r);
+}
