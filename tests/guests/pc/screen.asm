@@ -1,7 +1,8 @@
 ; screen.asm - a boot sector that draws a known VGA text screen: teletype
 ; lines that scroll the screen, a window scrolled up and one scrolled down
 ; (int 10h AH=06h/07h), characters written straight into the buffer at
-; 0xB8000, and the cursor moved through the CRT controller (0x3D4/0x3D5).
+; 0xB8000, the cursor moved through the CRT controller (0x3D4/0x3D5), and
+; a vertical retrace awaited at the input status port (0x3DA).
 ; tests/test_pc.c compares its final screen with the expected text and
 ; with QEMU's; "END" at the top right is written last.
 bits 16
@@ -14,6 +15,8 @@ CRTC_INDEX equ 0x3d4
 CRTC_DATA  equ 0x3d5
 CURSOR_HI  equ 0x0e
 CURSOR_LO  equ 0x0f
+STATUS     equ 0x3da              ; input status 1
+STATUS_VRETRACE equ 0x08
 END_AT     equ (0 * 80 + 77) * 2
 
 	jmp boot
@@ -89,6 +92,21 @@ boot:
 	in al, dx
 	PRINT "cursor="
 	call hex16
+	call newline
+	mov dx, STATUS                ; a vertical retrace starts, and ends
+.retrace_off:
+	in al, dx
+	test al, STATUS_VRETRACE
+	jnz .retrace_off
+.retrace_on:
+	in al, dx
+	test al, STATUS_VRETRACE
+	jz .retrace_on
+.retrace_end:
+	in al, dx
+	test al, STATUS_VRETRACE
+	jnz .retrace_end
+	PRINT "retrace seen"
 	call newline
 	mov dword [es:END_AT], 0x0f4e0f45   ; "EN"
 	mov word [es:END_AT + 4], 0x0f44    ; "D"
