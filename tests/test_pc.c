@@ -455,3 +455,16 @@ Test(pc, live_screen_redrawn_only_when_it_changes)
 		      count_of(r.out, ANSI_FRAME));
 	run_free(&r);
 }
+
+Test(pc, a_multiboot_kernel_shows_its_screen)
+{
+	struct run_result r;
+
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-kernel", "tests/guests/barebones.elf", NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "Hello, kernel World!\n");
+	run_free(&r);
+	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "tests/guests/barebones.elf", NULL);
+	cr_expect_str_eq(r.out, "Hello, kernel World!\n");
+	run_free(&r);
+}

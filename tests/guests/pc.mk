@@ -45,3 +45,4 @@ $(PCOS)/os-image.img: $(PCOS)/boot.img $(PCOS)/kernel.elf
 	$(call say,IMG,$@)
 	$(Q)objcopy -O binary $(PCOS)/kernel.elf $@.kernel && cat $(PCOS)/boot.img $@.kernel > $@ && \
 	    rm -f $@.kernel
+tests/guests/barebones.elf: LOAD_ADDR := 0x100000
