@@ -30,6 +30,7 @@
 #define STATUS_FAULT 1
 #define STATUS_TIMEOUT 124
 #define STATUS_SIGTERM (128 + SIGTERM)
+#define SPIN_OUTPUT "spinning\nspinning\n"   /* spin.asm's console line, then its screen */
 
 Test(pc, services_from_a_floppy)
 {
@@ -219,7 +220,7 @@ Test(pc, screen_printed_after_timeout)
 
 	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "--timeout", "1", "--disk", PC "spin.img", NULL);
 	cr_expect_eq(r.status, STATUS_TIMEOUT, "%s", r.err);
-	cr_expect_str_eq(r.out, "spinning\n");
+	cr_expect_str_eq(r.out, SPIN_OUTPUT);
 	run_free(&r);
 }
 
@@ -230,11 +231,11 @@ Test(pc, screen_printed_after_sigterm)
 	struct run_result r;
 
 	cr_assert_eq(child_start(&c, argv), 0);
-	usleep(300 * 1000);   /* long enough to boot; the screen is printed whenever it ends */
+	cr_assert(child_wait_stdout(&c, "spinning\n", GUEST_TIMEOUT_S), "it did not boot");
 	kill(c.pid, SIGTERM);
 	child_wait(&c, GUEST_TIMEOUT_S, &r);
 	cr_expect_eq(r.status, STATUS_SIGTERM, "%s", r.err);
-	cr_expect_str_eq(r.out, "spinning\n");
+	cr_expect_str_eq(r.out, SPIN_OUTPUT);
 	run_free(&r);
 }
 
