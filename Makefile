@@ -42,8 +42,12 @@ endif
 VMM_SRCS := $(wildcard vmm/*.c vmm/*/*.c)
 GDB_SRCS := $(wildcard gdbstub/*.c)
 GDBSTUB_LIB := $(BUILD)/gdbstub/libgdbstub.a
+# The BIOS of --disk (bios/bios.asm), a 64 KiB ROM linked into kvm-vmm.
+BIOS_BIN := $(BUILD)/bios/bios.bin
+BIOS_OBJ := $(BUILD)/bios/rom.o
 # Everything but main(): linked into kvm-vmm and into the test suite.
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out vmm/main.c,$(VMM_SRCS))) $(GDBSTUB_LIB)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out vmm/main.c,$(VMM_SRCS))) $(BIOS_OBJ) \
+            $(GDBSTUB_LIB)
 MAIN_OBJ := $(BUILD)/vmm/main.o
 
 # --- guests: every .asm under lessons/ and tests/guests/ becomes an ELF ------
@@ -109,6 +113,15 @@ $(BUILD)/gdbstub/%.o: gdbstub/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(GDBSTUB_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BIOS_BIN): bios/bios.asm
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)nasm -f bin -o $@ $<
+
+$(BIOS_OBJ): bios/rom.S $(BIOS_BIN)
+	$(call say,AS,$<)
+	$(Q)$(CC) -c -DBIOS_BIN='"$(BIOS_BIN)"' -o $@ $<
 
 $(GDBSTUB_LIB): $(patsubst %.c,$(BUILD)/%.o,$(GDB_SRCS))
 	$(call say,AR,$@)

@@ -2,7 +2,7 @@
 # images, the bare-KVM floor and the native compute program (all in
 # build/bench/), then run bench/bench.py, which prints the results as a
 # Markdown table. `make bench QUICK=1` uses fewer runs and smaller sizes;
-# `make bench BENCH_ROWS="2 3"` runs only those rows; row 7, the debugger
+# `make bench BENCH_ROWS="2 3"` runs only those rows; row 8, the debugger
 # against QEMU's gdbstub and an instant stub, is bench/debugger.py.
 # Included by the top Makefile.
 
@@ -31,7 +31,7 @@ BENCH_COMPUTE := $(foreach n,0 $(BENCH_FIB_RING3),$(BENCH_OUT)/compute-r3-n$(n))
 BENCH_GUESTS := $(BENCH_OUT)/hello-exit.elf $(BENCH_OUT)/hello-exit.bin $(BENCH_OUT)/steps.elf \
                 $(BENCH_COMPUTE:=.elf) \
                 $(BENCH_OUT)/exits-$(BENCH_EXITS).bin $(BENCH_OUT)/exits-$(BENCH_SCALE_EXITS).elf
-BENCH_IMAGES := $(BENCH_OUT)/hello-exit.img $(BENCH_OUT)/steps.img \
+BENCH_IMAGES := $(BENCH_OUT)/hello-exit.img $(BENCH_OUT)/steps.img $(BENCH_OUT)/pcboot.disk \
                 $(BENCH_OUT)/compute-r3-n0.img $(BENCH_OUT)/compute-r3-n$(BENCH_FIB_RING3).img
 BENCH_PROGRAMS := $(BENCH_OUT)/floor $(BENCH_OUT)/compute_native
 
@@ -46,7 +46,7 @@ bench: bench-build
 	    --vmm ./$(VMM) --out $(BENCH_OUT) --exits $(BENCH_EXITS) \
 	    --scale-exits $(BENCH_SCALE_EXITS) --fib-ring3 $(BENCH_FIB_RING3) \
 	    --fib-ring0 $(BENCH_FIB_RING0)
-	$(Q)$(if $(or $(if $(BENCH_ROWS),,all),$(filter 7,$(BENCH_ROWS))),\
+	$(Q)$(if $(or $(if $(BENCH_ROWS),,all),$(filter 8,$(BENCH_ROWS))),\
 	    python3 -B bench/debugger.py $(if $(filter 1,$(QUICK)),--quick) --out $(BENCH_OUT))
 
 bench-build: deps $(VMM) $(GDBSTUB_LIB) $(BENCH_GUESTS) $(BENCH_IMAGES) $(BENCH_PROGRAMS)
@@ -93,6 +93,12 @@ $(BENCH_OUT)/%.img: $(BENCH_OUT)/%.bin bench/boot.asm
 	$(Q)sectors=$$(( ($$(stat -c %s $<) + 511) / 512 )); \
 	nasm -f bin -DPAYLOAD_SECTORS=$$sectors -o $@.boot bench/boot.asm && \
 	cat $@.boot $< > $@ && truncate -s $$(( (sectors + 1) * 512 )) $@ && rm -f $@.boot
+
+# Row 7: a boot sector on its own, booted by each side's BIOS.
+$(BENCH_OUT)/pcboot.disk: bench/pcboot.asm
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$<)
+	$(Q)nasm -f bin -o $@ $<
 
 $(BENCH_OUT)/floor: bench/floor.c
 	@mkdir -p $(dir $@)

@@ -43,6 +43,7 @@ STOP_WAIT = 5                    # seconds a stub gets to end after gdb's `kill`
 POLL = 0.01                      # seconds between looks at a stub's stderr
 
 STARTUP_TARGET = 50              # row 1: kvm-vmm this many times faster than TCG
+PCBOOT_TARGET = 50               # row 7: the same for a disk boot through each side's BIOS
 FLOOR_TARGET = 1.15              # row 1: kvm-vmm / floor
 EXIT_TARGET = 1.10               # row 2: kvm-vmm / floor
 COMPUTE_TARGET = 1.10            # row 3: ring 3 / native
@@ -51,6 +52,7 @@ RSS_TARGET_KIB = 4096            # row 5: 4 MiB
 # The targets as the table states them: (text, test(median, ratio)); the
 # ratio is that of the line's median to its row's reference.
 TARGET_TCG = (f"target kvm-vmm ≥ {STARTUP_TARGET}× faster", lambda m, r: r >= STARTUP_TARGET)
+TARGET_PCBOOT = (f"target kvm-vmm ≥ {PCBOOT_TARGET}× faster", lambda m, r: r >= PCBOOT_TARGET)
 TARGET_FLOOR = (f"target kvm-vmm ≤ {FLOOR_TARGET:.2f}× floor",   # on the floor's line:
                 lambda m, r: 1 / r <= FLOOR_TARGET)              # r = floor ÷ kvm-vmm
 TARGET_EXIT = (f"target ≤ {EXIT_TARGET:.2f}× floor", lambda m, r: r <= EXIT_TARGET)
@@ -129,6 +131,31 @@ class Bench:
         bios = "its BIOS runs in ring 0" + (", emulated on nested PVM" if host_is_pvm() else "")
         t.result(1, what, "qemu-system-i386 -accel kvm", kvm.wall, ref=ref, reason=kvm.reason,
                  note=bios + cpu_note(kvm.cpu, vmm.cpu))
+
+    # ---- row 7: a PC boot -------------------------------------------------------
+
+    def row_pcboot(self):
+        """A boot sector on its own, booted by each side's BIOS to its first
+        character: kvm-vmm --disk (bios/bios.asm) against QEMU with SeaBIOS
+        and its VGA BIOS (int 10h needs the VGA card)."""
+        what = "PC boot: disk image to its first character on the screen"
+        disk = self.path("pcboot.disk")
+        want = b"B\n"
+        self.h.add_case("pcboot-vmm", [self.vmm, "--screen", "none", "--disk", disk], 0, want,
+                        self.runs)
+        self.h.add_case("pcboot-tcg", ["qemu-system-i386", "-accel", "tcg", "-drive",
+                                       f"format=raw,file={disk}", "-debugcon", "stdio",
+                                       "-display", "none", "-device",
+                                       "isa-debug-exit,iobase=0xf4,iosize=1"],
+                        QEMU_EXIT_OK, want, self.runs)
+        self.h.time_cases(["pcboot-vmm", "pcboot-tcg"])
+        vmm, tcg = self.case("pcboot-vmm"), self.case("pcboot-tcg")
+        t = self.table
+        ref = t.result(7, what, "kvm-vmm --disk (its BIOS, bios/bios.asm)", vmm.wall, ref="=",
+                       reason=vmm.reason,
+                       note="reference; ratio = time ÷ kvm-vmm" + cpu_note(vmm.cpu))
+        t.result(7, what, "qemu-system-i386 -accel tcg (SeaBIOS)", tcg.wall, ref=ref,
+                 reason=tcg.reason, target=TARGET_PCBOOT, note=cpu_note(tcg.cpu, vmm.cpu))
 
     # ---- row 2: exit cost ------------------------------------------------------
 
@@ -446,7 +473,8 @@ def steps_note(states):
 
 ROWS = [(1, "start-up", Bench.row_startup), (2, "exit cost", Bench.row_exits),
         (3, "compute", Bench.row_compute), (4, "debugging", Bench.row_gdb),
-        (5, "memory", Bench.row_memory), (6, "scaling", Bench.row_scaling)]
+        (5, "memory", Bench.row_memory), (6, "scaling", Bench.row_scaling),
+        (7, "PC boot", Bench.row_pcboot)]
 
 
 def parse_args():

@@ -8,11 +8,15 @@
  * what its mode needs is refused at load time.
  *
  *   0x00000  real-mode interrupt vector table (the guest's own)
+ *   0x00400  BIOS data area (--disk: filled by the BIOS and kvm-vmm)
  *   0x00500  GDT written for --mode protected and --mode long
  *   0x01000  long mode: PML4, PDPT and four page directories
  *   0x07000  Multiboot information structure, memory map, strings
  *   0x07c00  initial stack top in every mode (grows down); also where
  *            real-mode lessons are linked, like a BIOS boot sector
+ *   0x9fc00  extended BIOS data area (--disk: reserved in the memory map)
+ *   0xb8000  VGA text screen, 80x25 cells of character + attribute bytes
+ *   0xf0000  --disk: the BIOS ROM (bios/bios.asm), reset vector at 0xffff0
  *   0x100000 where protected/long-mode lessons and Multiboot kernels live
  */
 #ifndef VMM_LAYOUT_H
@@ -32,6 +36,17 @@
 #define LAYOUT_KERNEL_BASE 0x100000ULL
 #define LAYOUT_REAL_MODE_LIMIT 0x100000ULL /* real mode addresses below 1 MiB */
 #define LAYOUT_LOW_MEM_END 0x9fc00ULL     /* conventional memory a PC reports */
+
+/* The PC of --disk (vmm/pc/bios.c, vga.c). */
+#define LAYOUT_BDA 0x400ULL               /* BIOS data area, 256 bytes */
+#define LAYOUT_BOOT_SECTOR 0x7c00ULL      /* where the BIOS loads sector 0 */
+#define LAYOUT_EBDA LAYOUT_LOW_MEM_END    /* extended BIOS data area ... */
+#define LAYOUT_EBDA_END 0xa0000ULL        /* ... to the VGA memory window */
+#define LAYOUT_VGA_TEXT 0xb8000ULL        /* text mode pages, 4 KiB each */
+#define LAYOUT_VGA_TEXT_END 0xc0000ULL
+#define LAYOUT_BIOS_ROM 0xf0000ULL        /* 64 KiB, segment 0xf000 */
+#define LAYOUT_BIOS_ROM_SIZE 0x10000ULL
+#define LAYOUT_RESET_VECTOR 0xffff0ULL    /* F000:FFF0, the first instruction */
 
 /* GDT selectors for the segments the VMM sets up. */
 #define LAYOUT_SEL_CODE32 0x08

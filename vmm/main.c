@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pc/pc.h"
 #include "gdb/gdb.h"
 #include "loader.h"
 #include "options.h"
@@ -48,6 +49,8 @@ static int setup_guest(struct vmm *vmm, int index, const char *path, char *err)
 	vm->path = path;
 	if (vm_create(vm, o->mem_size, o->smp, o->irqchip, err) < 0)
 		return -1;
+	if (o->disk)   /* a PC: the BIOS boots the disk */
+		return bios_boot_setup(vm, o, err);
 	errno = 0;
 	if (load_guest(path, vm->mem, vm->mem_size, &lo, &vm->image, err) < 0) {
 		int e = errno;
@@ -167,6 +170,10 @@ int main(int argc, char **argv)
 	}
 	sigfd = catch_signals();
 	vmm.nvms = opts.nguests;
+	if (pc_init(&vmm, err) < 0) {
+		fprintf(stderr, VMM_NAME ": %s\n", err);
+		return STATUS_FAULT;
+	}
 	for (int g = 0; g < vmm.nvms; g++) {
 		int ret = setup_guest(&vmm, g, opts.guests[g], err);
 
@@ -186,11 +193,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	screen_start(&vmm);
 	if (vmm_start(&vmm, err) < 0)
 		fprintf(stderr, VMM_NAME ": %s\n", err);
 	vmm_wait(&vmm, opts.timeout, sigfd);
 	ran = true;
 	gdb_stop(&vmm.vms[0]);
+	screen_finish(&vmm);   /* every vCPU has stopped, whatever the reason */
 	status = overall_status(&vmm);
 	/* Ended by --timeout or a signal: a stuck stdout must not hold us. */
 	console_stop(status == STATUS_TIMEOUT || status > STATUS_SIGNAL_BASE ? OUTPUT_GRACE_SECONDS
@@ -208,6 +217,7 @@ out:
 		else
 			vm_destroy(&vmm.vms[g]);
 	}
+	pc_release(&vmm);
 	free(vmm.vms);
 	close(vmm.done_fd);
 	if (sigfd >= 0)

@@ -47,6 +47,17 @@ const char *vmm_usage(void)
 	"  --irqchip              give the guest interrupt hardware: KVM's in-kernel\n"
 	"                         8259 PIC, 8254 PIT and local APIC, and a PS/2\n"
 	"                         keyboard (port 0x60, IRQ 1) fed from stdin\n"
+	"  --disk IMAGE           boot a PC from IMAGE, a raw disk image (drive 0x80),\n"
+	"                         through kvm-vmm's BIOS; no GUEST then. Gives the\n"
+	"                         guest what --irqchip gives. See docs/pc.md\n"
+	"  --floppy IMAGE         the same, IMAGE as a 1.44 MB floppy (drive 0x00)\n"
+	"  --disk-write           the guest's writes to the disk reach IMAGE (default:\n"
+	"                         they are kept in memory and the file never changes)\n"
+	"  --screen auto|text|live|none  the VGA text screen at 0xB8000: text prints\n"
+	"                         the final screen on stdout when the guest ends,\n"
+	"                         live draws it in the terminal as it changes; auto\n"
+	"                         (default) is live when stdout is a terminal, text\n"
+	"                         otherwise, once the guest has written to the screen\n"
 	"  --load-addr ADDR       flat binary: where to load it (default 0x0)\n"
 	"  --entry ADDR           flat binary: first instruction (default: load address)\n"
 	"  --gdb [HOST:]PORT      serve the GDB remote protocol on HOST:PORT (default\n"
@@ -64,6 +75,10 @@ const char *vmm_usage(void)
 	"Guest I/O ports: 0xE9 console byte, 0xF4 exit with code, 0x3F8 16550 UART,\n"
 	"0x500 hypercall (AL = number: 0 exit, 1 putchar, 2 getchar, 3 putnum,\n"
 	"4 write, 5 time; arguments in EBX, ECX; result in EAX). See docs/abi.md.\n"
+	"\n"
+	"QEMU's options (-fda, -hda, -drive, -kernel, -m, -smp, -s -S, -gdb,\n"
+	"-nographic, -display, -device isa-debug-exit, ...) are understood too, so\n"
+	"that a tutorial's `make run QEMU=./kvm-vmm` works; see docs/pc.md.\n"
 	"\n"
 	"exit status: the guest's exit code; 0 when every vCPU halted; 1 for a guest\n"
 	"fault (with a register dump); 2 for bad usage or an unloadable guest file;\n"
@@ -115,6 +130,7 @@ static int parse_addr(const char *s, uint64_t *out)
 enum {
 	OPT_MODE = 256, OPT_MEM, OPT_SMP, OPT_LOAD_ADDR, OPT_ENTRY, OPT_GDB,
 	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION, OPT_IRQCHIP,
+	OPT_DISK, OPT_FLOPPY, OPT_DISK_WRITE, OPT_SCREEN,
 };
 
 static const struct option long_options[] = {
@@ -129,10 +145,37 @@ static const struct option long_options[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "floppy", required_argument, NULL, OPT_FLOPPY },
+	{ "disk-write", no_argument, NULL, OPT_DISK_WRITE },
+	{ "screen", required_argument, NULL, OPT_SCREEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --screen's words, in the order of enum screen_mode. */
+static const char *const screen_modes[] = {
+	[SCREEN_AUTO] = "auto", [SCREEN_TEXT] = "text", [SCREEN_LIVE] = "live", [SCREEN_NONE] = "none",
+};
+
+/* --disk boots one PC: it is the guest, in real mode from the reset vector. */
+static int check_disk_boot(struct vmm_options *o, char *err)
+{
+	if (o->nguests > 0)
+		return vmm_fail(err, "--disk boots the disk image: give no GUEST file with it");
+	if (o->mode_given)
+		return vmm_fail(err, "--disk: a PC starts in real mode at its BIOS; drop --mode");
+	if (o->smp > 1)
+		return vmm_fail(err, "--disk: the PC has one vCPU; drop --smp");
+	if (o->entry_given || o->load_addr)
+		return vmm_fail(err, "--disk: the BIOS loads the boot sector; drop --load-addr and --entry");
+	o->disk_guest[0] = (char *)o->disk;
+	o->guests = o->disk_guest;
+	o->nguests = 1;
+	o->irqchip = true;   /* a PC has its PIC, PIT and keyboard */
+	return 0;
+}
 
 static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
 {
@@ -188,6 +231,23 @@ static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
 	case OPT_TRACE: o->trace = true; return 0;
 	case OPT_CHECK_HOST: o->check_host = true; return 0;
 	case OPT_IRQCHIP: o->irqchip = true; return 0;
+	case OPT_DISK:
+	case OPT_FLOPPY:
+		if (o->disk)
+			return vmm_fail(err, "--disk and --floppy: give one boot disk");
+		if (!*arg)
+			return vmm_fail(err, "%s: give a disk image file", c == OPT_DISK ? "--disk" : "--floppy");
+		o->disk = arg;
+		o->floppy = c == OPT_FLOPPY;
+		return 0;
+	case OPT_DISK_WRITE: o->disk_write = true; return 0;
+	case OPT_SCREEN:
+		for (size_t i = 0; i < sizeof(screen_modes) / sizeof(screen_modes[0]); i++)
+			if (!strcmp(arg, screen_modes[i])) {
+				o->screen = (enum screen_mode)i;
+				return 0;
+			}
+		return vmm_fail(err, "--screen: '%s' is not auto, text, live or none", arg);
 	}
 	return vmm_fail(err, "internal: unknown option %d", c);
 }
@@ -201,6 +261,13 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 		.mem_size = LAYOUT_MEM_DEFAULT,
 		.smp = 1,
 	};
+	if (qemu_style_args(argc, argv)) {   /* a tutorial's QEMU command line */
+		enum parse_result r = qemu_parse_args(argc, argv, o, err);
+
+		if (r == PARSE_RUN && o->disk)
+			return check_disk_boot(o, err) < 0 ? PARSE_ERROR : PARSE_RUN;
+		return r;
+	}
 	optind = 0;   /* reset getopt: tests call this more than once */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
@@ -226,6 +293,12 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 	o->nguests = argc - optind;
 	if (o->check_host)
 		return PARSE_RUN;
+	if (o->disk_write && !o->disk) {
+		vmm_fail(err, "--disk-write: give --disk IMAGE or --floppy IMAGE");
+		return PARSE_ERROR;
+	}
+	if (o->disk)
+		return check_disk_boot(o, err) < 0 ? PARSE_ERROR : PARSE_RUN;
 	if (o->nguests == 0) {
 		vmm_fail(err, "no GUEST file given (usage: kvm-vmm [options] GUEST...; see --help)");
 		return PARSE_ERROR;

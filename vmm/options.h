@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pc/pc.h"
 #include "x86/x86.h"
+
+#define DRIVE_FILE_MAX 1024   /* QEMU's -drive file=...: longest file name */
 
 struct vmm_options {
 	enum cpu_mode mode;
@@ -23,6 +26,13 @@ struct vmm_options {
 	uint64_t load_addr;   /* --load-addr for flat binaries */
 	uint64_t entry;       /* --entry for flat binaries */
 	bool entry_given;
+	const char *disk;     /* --disk or --floppy IMAGE: boot it through the BIOS */
+	bool floppy;          /* ... as a floppy (drive 0x00), else a hard disk (0x80) */
+	bool disk_write;      /* --disk-write: the guest's writes reach the file */
+	enum screen_mode screen; /* --screen */
+	char *disk_guest[1];  /* with --disk, guests points here: the image */
+	bool qemu_exit_status; /* -device isa-debug-exit: status (AL << 1) | 1, as QEMU */
+	char drive_file[DRIVE_FILE_MAX]; /* -drive file=...: the file name */
 	char **guests;        /* GUEST files (points into argv) */
 	int nguests;
 };
@@ -31,6 +41,11 @@ enum parse_result { PARSE_RUN, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
 
 /* Parse argv into *o (defaults first). On PARSE_ERROR err holds the reason. */
 enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
+/* QEMU's command line (qemu_options.c): true if argv has one of the QEMU
+ * options it knows, such as -hda or -s (kvm-vmm's own start with --). */
+bool qemu_style_args(int argc, char **argv);
+/* Parse QEMU options into *o, as vmm_parse_args does ours. */
+enum parse_result qemu_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
 /* Parse a size such as "16M", "64K", "1G" or "4096" into bytes; -1 if bad. */
 int parse_size(const char *s, uint64_t *out);
 /* The --help text. */

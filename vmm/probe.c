@@ -19,6 +19,7 @@
 #include "vmm.h"
 #include "x86/bits.h"
 #include "x86/x86.h"
+#include "x86/x86.h"
 
 /* Where probe code and data go in the scratch VM (above the VMM tables,
  * below 64 KiB so real mode reaches them). */
@@ -370,6 +371,48 @@ static enum probe_result check_paging32(char *err)
 	return res;
 }
 
+/* 32-bit: int 0x30 (to a handler that is just iretd), then out/hlt. */
+static const uint8_t code_int30[] = { 0xcd, 0x30, OUT_E9, OP_HLT };
+static const uint8_t code_iretd[] = { 0xcf };
+#define PROBE_VECTOR 0x30
+#define PROBE_IDT_LIMIT (256 * 8 - 1)
+#define GATE_INT32_PRESENT 0x8E   /* P, DPL 0, 32-bit interrupt gate */
+#define PROBE_MAX_COMPLETIONS 4   /* int and iretd, with room to spare */
+
+/* Do `int N` and `iretd` work in 32-bit protected mode ring 0, by KVM
+ * alone or with kvm-vmm completing what KVM could not emulate
+ * (x86/complete.c)? */
+static void check_int32(char *err)
+{
+	struct scratch s;
+	struct kvm_sregs sr;
+	uint8_t *gate;
+	int reason, completions = 0;
+
+	caps.int32 = PROBE_UNTESTED;
+	if (scratch_new(&s, MODE_PROTECTED, code_int30, sizeof(code_int30), err) < 0)
+		return;
+	memcpy(s.vm.mem + PROBE_HANDLER, code_iretd, sizeof(code_iretd));
+	gate = s.vm.mem + PROBE_DATA + PROBE_VECTOR * 8;
+	gate[0] = PROBE_HANDLER & 0xff;
+	gate[1] = PROBE_HANDLER >> 8;
+	gate[2] = LAYOUT_SEL_CODE32;
+	gate[5] = GATE_INT32_PRESENT;
+	if (ioctl(s.vm.cpus[0].fd, KVM_GET_SREGS, &sr) == 0) {
+		sr.idt.base = PROBE_DATA;
+		sr.idt.limit = PROBE_IDT_LIMIT;
+		if (ioctl(s.vm.cpus[0].fd, KVM_SET_SREGS, &sr) == 0) {
+			while ((reason = scratch_run(&s)) == KVM_EXIT_INTERNAL_ERROR &&
+			       completions < PROBE_MAX_COMPLETIONS &&
+			       x86_complete_failed_instruction(&s.vm.cpus[0]))
+				completions++;
+			caps.int32 = yes_if(exited_to_port(&s, reason));
+			caps.int32_completed = completions > 0;
+		}
+	}
+	vm_destroy(&s.vm);
+}
+
 static void check_ring3(char *err)
 {
 	struct scratch s;
@@ -457,6 +500,7 @@ const struct host_caps *probe_host(bool timing, char *err)
 			caps.hole_read[m] = run_check(CHECK_HOLE_READ, m, err);
 		}
 		caps.paging32 = check_paging32(err);
+		check_int32(err);
 		check_ring3(err);
 		probed = true;
 	}
@@ -532,6 +576,8 @@ void probe_print(const struct host_caps *c)
 #undef ROW
 	printf("| %-37s | %-4s | %-9s | %-4s |\n", "32-bit paging (CR0.PG, no PAE/LME)", "-",
 	       result_word(c->paging32), "-");
+	printf("| %-37s | %-4s | %-9s | %-4s |\n", "int N and iretd (32-bit IDT)", "-",
+	       c->int32 == PROBE_YES && c->int32_completed ? "kvm-vmm" : result_word(c->int32), "-");
 	printf("\n| ring 3 (user mode, in long mode)      |      |\n");
 	printf("|---------------------------------------|------|\n");
 	printf("| user code runs                        | %-4s |\n", result_word(c->ring3_runs));

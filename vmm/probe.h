@@ -28,6 +28,8 @@ struct host_caps {
 	enum probe_result ro_write[CPU_MODES];   /* a write to a read-only slot exits (MMIO) */
 	enum probe_result hole_read[CPU_MODES];  /* a read where no slot is exits (MMIO) */
 	enum probe_result paging32;      /* protected mode can set CR0.PG (32-bit paging) */
+	enum probe_result int32;         /* `int N` and `iretd` through a 32-bit IDT, ring 0 */
+	bool int32_completed;            /* ... because kvm-vmm completed what KVM could not */
 	enum probe_result ring3_runs;    /* user-mode (ring 3, long mode) code runs */
 	enum probe_result ring3_debug;   /* single-step of user-mode code exits */
 	double exit_us;                  /* one `out` exit round trip, microseconds */

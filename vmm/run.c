@@ -20,6 +20,7 @@
 #include "vmm.h"
 #include "x86/bits.h"
 #include "x86/x86.h"
+#include "x86/x86.h"
 
 /* The vCPU that runs on this thread, if any: it never kicks itself. */
 static __thread struct vcpu *this_vcpu;
@@ -195,6 +196,8 @@ static bool handle_exit(struct vcpu *cpu)
 	case KVM_EXIT_INTERNAL_ERROR:
 		if (cpu->debug && gdb_vcpu_fetch_fault(cpu))
 			return true;   /* code on a page the debugger unmapped */
+		if (x86_complete_failed_instruction(cpu))
+			return true;   /* int N or iretd carried out here: go on */
 		report_internal_error(cpu);
 		break;
 	default:

@@ -2,14 +2,18 @@
  * ports.c - port I/O exits: route each `in`/`out` (and each element of a
  * string `ins`/`outs`) to the device behind the port: the console (0xE9),
  * the exit port (0xF4), the UART (0x3F8-0x3FF), the hypercalls (0x500), or
- * with --irqchip the keyboard (0x60, 0x64; KVM itself handles PIC and PIT).
+ * with --irqchip the keyboard (0x60, 0x64; KVM itself handles PIC and PIT),
+ * the VGA CRT controller (0x3D4, 0x3D5, 0x3DA) and, for a disk boot, the
+ * BIOS's service ports (0xE0-0xE4, see pc.h).
  * Reads from a port nothing answers return all ones, as on a real bus.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "options.h"
 #include "vmm.h"
+#include "pc/pc.h"
 
 /* A hypercall: read EAX..EDX, dispatch, write back what changed. Returns
  * false when the guest ended. */
@@ -56,7 +60,7 @@ static bool do_hypercall(struct vcpu *cpu, uint8_t nr)
 }
 
 /* One `out` (its low byte matters); returns false when the guest ended. */
-static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
+static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int size)
 {
 	struct vm *vm = cpu->vm;
 
@@ -65,11 +69,17 @@ static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
 		console_write(vm, data, 1);
 		return true;
 	case PORT_EXIT:
-		vm_end(vm, data[0]);
+		/* QEMU's isa-debug-exit (-device isa-debug-exit) ends with (AL << 1) | 1. */
+		vm_end(vm, vm->vmm && vm->vmm->opts->qemu_exit_status ? (uint8_t)(data[0] << 1 | 1)
+								      : data[0]);
 		return false;
 	case PORT_HYPERCALL:
 		return do_hypercall(cpu, data[0]);
 	}
+	if (port >= PORT_BIOS_FIRST && port <= PORT_BIOS_LAST)
+		return bios_port_out(cpu, port);
+	if (vga_is_port(port))
+		vga_out(vm, port, data, size);
 	if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
 		uart_out(vm, port, data[0]);
 	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && vm->irqchip)
@@ -84,6 +94,8 @@ static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
 		data[0] = uart_in(cpu->vm, port);
 	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && cpu->vm->irqchip)
 		data[0] = kbd_in(cpu->vm, port);
+	else if (vga_is_port(port))
+		data[0] = vga_in(cpu->vm, port);
 	else if (port == PORT_HYPERCALL)   /* guests that read GETCHAR's result with `in` */
 		memcpy(data, &cpu->hc.last_result, (size_t)size < sizeof(uint32_t) ? (size_t)size
 										   : sizeof(uint32_t));
@@ -110,7 +122,7 @@ bool ports_handle_io(struct vcpu *cpu)
 	/* Other string instructions arrive as `count` elements. */
 	for (uint32_t i = 0; i < count && !cpu->exit_pending; i++, data += size) {
 		if (direction == KVM_EXIT_IO_OUT) {
-			if (!port_out(cpu, port, data))
+			if (!port_out(cpu, port, data, size))
 				return false;
 		} else {
 			port_in(cpu, port, data, size);

@@ -26,7 +26,12 @@
 
 /* RFLAGS */
 #define RFLAGS_FIXED BIT(1) /* always 1 */
+#define RFLAGS_TF BIT(8)  /* trap flag: single-step */
 #define RFLAGS_IF BIT(9)  /* interrupts enabled */
+#define RFLAGS_OF BIT(11) /* overflow: `into` traps when set */
+#define RFLAGS_NT BIT(14) /* nested task: iret would switch tasks */
+#define RFLAGS_RF BIT(16) /* resume: no instruction breakpoint on the next one */
+#define RFLAGS_VM BIT(17) /* virtual-8086 mode */
 #define RFLAGS_IOPL_SHIFT 12
 
 /* Segment descriptor type field (struct kvm_segment.type). */

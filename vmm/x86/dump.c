@@ -194,7 +194,8 @@ static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason, char *bu
 	if (exit_reason == KVM_EXIT_INTERNAL_ERROR && pm)
 		return "KVM could not emulate the instruction at RIP. Where ring-0 code is "
 		       "emulated (nested PVM hosts, see docs/host-support.md) some instructions "
-		       "such as `int N` or `iretd` in protected mode are not supported";
+		       "are not supported; kvm-vmm carries out `int N`, `int3`, `into` and "
+		       "`iretd` itself, but not this one (or not with these operands)";
 	if (exit_reason != KVM_EXIT_SHUTDOWN)
 		return NULL;
 	if (pm && s.idt.limit == 0 && long_mode_by_default(cpu))

@@ -117,6 +117,16 @@ void describe_segment(char *out, size_t len, const char *name, const struct kvm_
 /* Decode an 8-byte GDT/LDT descriptor into a kvm_segment (selector too). */
 void describe_decode_descriptor(uint64_t desc, uint16_t selector, struct kvm_segment *seg);
 
+/* ---- instructions KVM could not emulate (complete.c) ------------------------ */
+
+/* On hosts that emulate ring-0 code (nested PVM), `int N`, `int3`, `into`
+ * and `iretd` in 32-bit protected mode end in an emulation failure;
+ * kvm-vmm carries them out itself, as the CPU would. cpu just exited with
+ * KVM_EXIT_INTERNAL_ERROR: if it is such an instruction, do it (registers,
+ * segments, stack) and return true: the vCPU runs on. False leaves
+ * everything as it was, for the fault report. */
+bool x86_complete_failed_instruction(struct vcpu *cpu);
+
 /* ---- fault reports (dump.c) ------------------------------------------------- */
 
 /* Print the one-line reason ("kvm-vmm: guest fault: ..."), the decoded
