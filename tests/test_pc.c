@@ -343,10 +343,37 @@ Test(pc, qemu_options_refused_by_name)
 	cr_expect_str_eq(r.err, "kvm-vmm: QEMU option '-drive file=" SCREEN ",format=qcow2': "
 				"'format=qcow2' is not supported by kvm-vmm (see docs/pc.md)\n");
 	run_free(&r);
-	run_vmm(&r, NULL, GUEST_TIMEOUT_S, "-s", "-hda", SCREEN, NULL);
-	cr_expect_eq(r.status, STATUS_USAGE);
-	assert_has(r.err, "without '-S'");
-	run_free(&r);
+}
+
+/* kvm-vmm's --gdb-no-wait (what QEMU's -s without -S means, see
+ * qemu_options_parsed): the guest runs at once (it prints before any gdb is there), and gdb stops it where it is
+ * when it attaches; after gdb detaches it runs on. */
+static void attach_to_a_running_guest(char *const argv[])
+{
+	struct child vmm;
+	struct run_result g;
+	const char *at;
+	int port;
+
+	cr_assert_eq(child_start(&vmm, argv), 0);
+	at = child_wait_stderr(&vmm, "gdb: listening on 127.0.0.1:", GUEST_TIMEOUT_S);
+	cr_assert(at, "no gdb port: %s", vmm.err_buf);
+	port = atoi(at + strlen("gdb: listening on 127.0.0.1:"));
+	cr_assert(child_wait_stdout(&vmm, "spinning\n", GUEST_TIMEOUT_S),
+		  "the guest did not run before gdb attached: '%s'", vmm.out_buf);
+	gdb_batch(&g, port, "tests/guests/spin.elf", "p $pc == spin", "x/i $pc", "kill", NULL);
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "jmp");
+	run_free(&g);
+	finish_vmm_with(&vmm, 137, NULL);
+}
+
+Test(pc, gdb_attaches_to_a_running_guest)
+{
+	char *const native[] = { (char *)vmm_path(), "--gdb", "0", "--gdb-no-wait",
+				 "tests/guests/spin.elf", NULL };
+
+	attach_to_a_running_guest(native);
 }
 
 Test(pc, qemu_gdb_options)
@@ -395,6 +422,7 @@ Test(pc, qemu_options_parsed)
 	char *argv[] = { "kvm-vmm", "-drive", "file=os.img,format=raw,if=floppy", "-m", "64",
 			 "-gdb", "tcp::4321", "-S", "-display", "curses", NULL };
 	char *kernel[] = { "kvm-vmm", "-kernel", "k.elf", "-smp", "2", "-no-reboot", NULL };
+	char *no_freeze[] = { "kvm-vmm", "-s", "-hda", "os.img", NULL };
 	char err[256];
 	struct vmm_options o;
 
@@ -403,6 +431,7 @@ Test(pc, qemu_options_parsed)
 	cr_expect(o.floppy);
 	cr_expect_eq(o.mem_size, 64ULL << 20);
 	cr_expect_str_eq(o.gdb, "4321");
+	cr_expect(!o.gdb_no_wait, "-S: the guest waits for gdb");
 	cr_expect_eq(o.screen, SCREEN_LIVE);
 	cr_expect(o.irqchip, "a PC has its interrupt hardware");
 	cr_expect_eq(o.nguests, 1);
@@ -410,6 +439,9 @@ Test(pc, qemu_options_parsed)
 	cr_expect_str_eq(o.guests[0], "k.elf");
 	cr_expect_eq(o.smp, 2);
 	cr_expect_null(o.disk);
+	cr_assert_eq(vmm_parse_args(4, no_freeze, &o, err), PARSE_RUN, "%s", err);
+	cr_expect_str_eq(o.gdb, "1234");
+	cr_expect(o.gdb_no_wait, "-s without -S: the guest runs at once");
 }
 
 /* Occurrences of needle in text. */

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opts.gdb) {
-		int ret = gdb_start(&vmm.vms[0], opts.gdb, err);
+		int ret = gdb_start(&vmm.vms[0], opts.gdb, opts.gdb_no_wait, err);
 
 		if (ret != 0) {
 			fprintf(stderr, VMM_NAME ": --gdb %s: %s\n", opts.gdb, err);

@@ -65,6 +65,8 @@ const char *vmm_usage(void)
 	"                         such as 0.0.0.0 to accept others). PORT 0 picks a\n"
 	"                         free port. The guest waits for gdb before its\n"
 	"                         first instruction. Then: gdb GUEST -ex 'target remote :PORT'\n"
+	"  --gdb-no-wait          with --gdb: the guest runs at once, and gdb stops it\n"
+	"                         when it attaches (QEMU's -s without -S)\n"
 	"  --timeout SECONDS      stop guests still running after SECONDS (status 124)\n"
 	"  --stats                at exit, print VM exits by reason, hypercalls and time\n"
 	"  --trace                print every VM exit as it happens (reason, RIP, port)\n"
@@ -130,7 +132,7 @@ static int parse_addr(const char *s, uint64_t *out)
 enum {
 	OPT_MODE = 256, OPT_MEM, OPT_SMP, OPT_LOAD_ADDR, OPT_ENTRY, OPT_GDB,
 	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION, OPT_IRQCHIP,
-	OPT_DISK, OPT_FLOPPY, OPT_DISK_WRITE, OPT_SCREEN,
+	OPT_DISK, OPT_FLOPPY, OPT_DISK_WRITE, OPT_SCREEN, OPT_GDB_NO_WAIT,
 };
 
 static const struct option long_options[] = {
@@ -140,6 +142,7 @@ static const struct option long_options[] = {
 	{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
 	{ "entry", required_argument, NULL, OPT_ENTRY },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-no-wait", no_argument, NULL, OPT_GDB_NO_WAIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
@@ -220,6 +223,9 @@ static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
 		if (!*arg)
 			return vmm_fail(err, "--gdb: give a port, e.g. --gdb 1234 (0 picks a free one)");
 		o->gdb = arg;
+		return 0;
+	case OPT_GDB_NO_WAIT:
+		o->gdb_no_wait = true;
 		return 0;
 	case OPT_TIMEOUT:
 		errno = 0;
@@ -305,6 +311,10 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 	}
 	if (o->smp > 1 && o->nguests > 1) {
 		vmm_fail(err, "--smp runs one guest on several vCPUs; give one GUEST with it");
+		return PARSE_ERROR;
+	}
+	if (o->gdb_no_wait && !o->gdb) {
+		vmm_fail(err, "--gdb-no-wait goes with --gdb PORT");
 		return PARSE_ERROR;
 	}
 	if (o->gdb && o->nguests > 1) {

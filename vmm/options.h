@@ -19,6 +19,7 @@ struct vmm_options {
 	uint64_t mem_size;    /* --mem, bytes */
 	int smp;              /* --smp: vCPUs of the (single) guest */
 	const char *gdb;      /* --gdb [HOST:]PORT, or NULL */
+	bool gdb_no_wait;     /* --gdb-no-wait: run at once, gdb attaches later */
 	bool stats, trace;
 	double timeout;       /* --timeout seconds, 0 = none */
 	bool check_host;

@@ -238,11 +238,7 @@ enum parse_result qemu_parse_args(int argc, char **argv, struct vmm_options *o, 
 		if (one(o, arg, value, &wait, err) < 0)
 			return PARSE_ERROR;
 	}
-	if (o->gdb && !wait) {
-		vmm_fail(err, "QEMU option '-s' or '-gdb' without '-S': kvm-vmm's gdb stub makes the "
-			 "guest wait for gdb before its first instruction; add -S");
-		return PARSE_ERROR;
-	}
+	o->gdb_no_wait = o->gdb && !wait;   /* -s without -S: gdb attaches to a running guest */
 	if (o->disk && o->nguests > 0) {
 		vmm_fail(err, "QEMU options: give a disk image or -kernel, not both");
 		return PARSE_ERROR;

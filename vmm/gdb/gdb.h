@@ -35,10 +35,11 @@
 
 /* Serve gdb for guest vm on spec ("PORT" or "HOST:PORT"): listen, print
  * "gdb: listening on HOST:PORT" on stderr, and start the server thread.
- * The guest's vCPUs then wait for gdb before their first instruction.
+ * The guest's vCPUs then wait for gdb before their first instruction,
+ * unless no_wait: then they run, and gdb stops them when it attaches.
  * Returns 0, STATUS_USAGE (cannot listen on spec) or -1 (the host ran out
  * of something), with err; nothing is left behind. */
-int gdb_start(struct vm *vm, const char *spec, char *err);
+int gdb_start(struct vm *vm, const char *spec, bool no_wait, char *err);
 /* Stop the server thread and free the debugger's state (at exit, after
  * the vCPU threads were joined). */
 void gdb_stop(struct vm *vm);

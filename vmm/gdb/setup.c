@@ -51,7 +51,7 @@ static void free_gdb_vm(struct vm *vm, struct gdb_vm *g)
 	free(g);
 }
 
-int gdb_start(struct vm *vm, const char *spec, char *err)
+int gdb_start(struct vm *vm, const char *spec, bool no_wait, char *err)
 {
 	struct gdb_vm *g;
 	uint16_t port;
@@ -86,15 +86,15 @@ int gdb_start(struct vm *vm, const char *spec, char *err)
 			 vmm_errno_hint(errno));
 		goto fail;
 	}
-	g->stopping = true;   /* wait for gdb before the first instruction */
-	atomic_store(&vm->stop_wanted, true);
+	g->stopping = !no_wait;   /* wait for gdb before the first instruction */
+	atomic_store(&vm->stop_wanted, !no_wait);
 	for (int i = 0; i < vm->ncpus; i++) {
 		vm->cpus[i].debug = calloc(1, sizeof(struct gdb_vcpu));
 		if (!vm->cpus[i].debug) {
 			vmm_fail(err, "out of memory");
 			goto fail;
 		}
-		vm->cpus[i].debug->action = GDB_ACTION_STOP;
+		vm->cpus[i].debug->action = no_wait ? GDB_ACTION_CONTINUE : GDB_ACTION_STOP;
 	}
 	g->target = (struct gdb_target){
 		.opaque = g,
