@@ -3,14 +3,14 @@
  * vCPUs, the process that runs every guest (struct vmm), and the vCPU run
  * loop. Each function is documented here; kvm.c, run.c and stats.c
  * implement them. The other areas have their own header: options.h,
- * loader.h, probe.h, x86/x86.h, dev/dev.h, gdb/gdb.h.
+ * loader.h, probe.h, x86/x86.h, dev/dev.h, pc/pc.h, gdb/gdb.h.
  *
  * Errors: library functions return -1 and write a one-line reason into a
  * caller-supplied buffer of VMM_ERR_LEN bytes; only main() prints them.
  *
  * Threads: one per vCPU, the console writer and the input reader
- * (dev/), the gdb server (gdb/), and main(), which waits for the end and
- * for signals. None of them holds a lock while it waits for the outside
+ * (dev/), the live screen (pc/), the gdb server (gdb/), and main(), which
+ * waits for the end and for signals. None of them holds a lock while it waits for the outside
  * world (stdin, stdout, a socket); a wait for another thread is always on
  * a condition that vm_end() and a gdb stop request can break.
  */

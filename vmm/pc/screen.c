@@ -273,7 +273,7 @@ void screen_start(struct vmm *vmm)
 		return;
 	live.vm = &vmm->vms[0];
 	live.always = mode == SCREEN_LIVE || vmm->opts->disk;
-	e = pthread_create(&live.thread, NULL, drawer_thread, NULL);
+	e = vmm_thread_start(&live.thread, drawer_thread, NULL);
 	if (e) {
 		vmm_msg(live.vm, "cannot start the screen thread (%s): no live screen", strerror(e));
 		return;
