@@ -69,7 +69,7 @@ LESSONS_MK := build/lessons.mk
 ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
 include $(LESSONS_MK)
 endif
--include $(wildcard lessons/*/lesson.mk tests/guests/*.mk)
+-include $(wildcard lessons/*/lesson.mk tests/guests/*.mk) labs/labs.mk
 
 # make rewrites the fragment when a lesson.conf changes (deps.sh first: it
 # installs python3 on a fresh machine).

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lab.h"
 #include "vmm.h"
 
 /* A hypercall: read EAX..EDX, dispatch, write back what changed. Returns
@@ -56,7 +57,7 @@ static bool do_hypercall(struct vcpu *cpu, uint8_t nr)
 }
 
 /* One `out` (its low byte matters); returns false when the guest ended. */
-static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
+static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int size)
 {
 	struct vm *vm = cpu->vm;
 
@@ -74,6 +75,8 @@ static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data)
 		uart_out(vm, port, data[0]);
 	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && vm->irqchip)
 		kbd_out(vm, port, data[0]);
+	else
+		lab_port_out(cpu, port, data, size);   /* a lab's device (vmm/lab.h) */
 	return true;   /* nothing there: the write is lost, as on real hardware */
 }
 
@@ -87,6 +90,8 @@ static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
 	else if (port == PORT_HYPERCALL)   /* guests that read GETCHAR's result with `in` */
 		memcpy(data, &cpu->hc.last_result, (size_t)size < sizeof(uint32_t) ? (size_t)size
 										   : sizeof(uint32_t));
+	else
+		lab_port_in(cpu, port, data, size);   /* a lab's device (vmm/lab.h) */
 }
 
 bool ports_handle_io(struct vcpu *cpu)
@@ -110,7 +115,7 @@ bool ports_handle_io(struct vcpu *cpu)
 	/* Other string instructions arrive as `count` elements. */
 	for (uint32_t i = 0; i < count && !cpu->exit_pending; i++, data += size) {
 		if (direction == KVM_EXIT_IO_OUT) {
-			if (!port_out(cpu, port, data))
+			if (!port_out(cpu, port, data, size))
 				return false;
 		} else {
 			port_in(cpu, port, data, size);

@@ -1,0 +1,48 @@
+# labs.mk - building Part II, the labs (labs/NN-topic/; docs/labs.md),
+# included by the Makefile. For each lab NN:
+#   $(BUILD)/labs/NN/kvm-vmm            the runner with the student's lab.c
+#   $(BUILD)/labs/NN/solution/kvm-vmm   the runner with solution/lab.c
+#   $(BUILD)/labs/NN/grader             the lab's Criterion tests (test_lab.c)
+# A lab's lab.c replaces the weak hooks of vmm/lab.c; ./kvm-vmm keeps those.
+# The targets that use them (make check LAB=NN, make grade) are in
+# scripts/grade.mk; every lab's guests (labs/*/*.asm) are built with `make`.
+
+LAB_DIRS := $(wildcard labs/[0-9][0-9]-*)
+LAB_GUEST_ELFS := $(patsubst %.asm,%.elf,$(wildcard labs/*/*.asm))
+EXTRA_GUESTS += $(LAB_GUEST_ELFS)
+# The student's file may warn while half-written; it still builds.
+LAB_STUDENT_CFLAGS := $(filter-out -Werror,$(CFLAGS))
+
+# lab-rules DIR NN: the three programs of lab DIR (labs/NN-topic).
+define lab-rules
+$(BUILD)/labs/$(2)/lab.o: $(1)/lab.c
+	@mkdir -p $$(dir $$@)
+	$$(call say,CC,$$<)
+	$$(Q)$$(CC) $$(LAB_STUDENT_CFLAGS) -MMD -MP -c -o $$@ $$<
+$(BUILD)/labs/$(2)/solution/lab.o: $(1)/solution/lab.c
+	@mkdir -p $$(dir $$@)
+	$$(call say,CC,$$<)
+	$$(Q)$$(CC) $$(CFLAGS) -MMD -MP -c -o $$@ $$<
+$(BUILD)/labs/$(2)/test_lab.o: $(1)/test_lab.c
+	@mkdir -p $$(dir $$@)
+	$$(call say,CC,$$<)
+	$$(Q)$$(CC) $$(CFLAGS) -MMD -MP -c -o $$@ $$<
+$(BUILD)/labs/$(2)/kvm-vmm $(BUILD)/labs/$(2)/solution/kvm-vmm: %/kvm-vmm: %/lab.o $$(MAIN_OBJ) $$(LIB_OBJS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(BUILD)/labs/$(2)/grader: $(BUILD)/labs/$(2)/test_lab.o $(BUILD)/tests/harness.o
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ -lcriterion $$(LDLIBS)
+LAB_PROGRAMS += $(BUILD)/labs/$(2)/kvm-vmm $(BUILD)/labs/$(2)/solution/kvm-vmm $(BUILD)/labs/$(2)/grader
+endef
+$(foreach d,$(LAB_DIRS),$(eval $(call lab-rules,$(d),$(patsubst labs/%,%,$(firstword $(subst -, ,$(d)))))))
+
+.PHONY: labs
+## labs: build every lab's VMMs (the student's and the solution) and graders
+labs: $(LAB_PROGRAMS) $(LAB_GUEST_ELFS)
+
+# tests/test_labs.c runs every lab's grader against both of its VMMs.
+test: labs
+test: export LAB_BUILD := $(BUILD)/labs
+
+-include $(patsubst %.o,%.d,$(filter %.o,$(foreach p,$(LAB_PROGRAMS),$(dir $(p))lab.o $(dir $(p))test_lab.o)))

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""grade_labs.py - grade the labs of Part II (labs/NN-topic/, docs/labs.md):
+run a lab's Criterion tests (its grader) against the lab's kvm-vmm, built by
+make with the student's lab.c, or with solution/lab.c.
+
+  scripts/grade_labs.py [--build DIR] [--solutions] NN   one lab, test by test
+  scripts/grade_labs.py [--build DIR] [--solutions] --all   every lab, as a table
+
+make builds the programs first (make check LAB=NN, make grade): DIR/NN/kvm-vmm,
+DIR/NN/solution/kvm-vmm and DIR/NN/grader (DIR: build/labs). One test is one
+point; the last line is "score: X/Y".
+
+Exit status: 0 at full marks, 1 when a test failed, 2 for bad usage (no such
+lab, a program not built).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LABS = ROOT / "labs"
+FULL_STATUS, BELOW_FULL_STATUS, USAGE_STATUS = 0, 1, 2
+TIMEOUT_S = 300   # one lab's whole grader
+COLUMN = 22       # width of the lab column in the table
+
+
+class UsageError(Exception):
+    pass
+
+
+def all_labs():
+    """Every lab folder, labs/NN-topic, in order."""
+    return sorted(p for p in LABS.iterdir() if p.is_dir() and p.name[:2].isdigit()
+                  and p.name[2:3] == "-")
+
+
+def find_lab(which):
+    """The lab folder of "1", "01" or "01-hypercall"."""
+    number = which.split("-")[0]
+    if not number.isdigit():
+        raise UsageError(f"no lab {which!r}: give its number, e.g. 01")
+    for lab in all_labs():
+        if int(lab.name[:2]) == int(number):
+            return lab
+    raise UsageError(f"no lab {which!r} in labs/")
+
+
+def grade(lab, build, solutions, quiet):
+    """Run lab's grader; returns (passed, total). Criterion's own report
+    (each failed test with its message) goes to our stderr unless quiet."""
+    number = lab.name[:2]
+    vmm = build / number / ("solution/kvm-vmm" if solutions else "kvm-vmm")
+    grader = build / number / "grader"
+    for program in (vmm, grader):
+        if not program.exists():
+            raise UsageError(f"{program} is not built: run make check LAB={number}")
+    with tempfile.TemporaryDirectory() as tmp:
+        # TAP, not --json: Criterion 2.4 does not escape quotes in JSON.
+        report = Path(tmp) / "report.tap"
+        env = dict(os.environ, KVM_VMM=str(vmm))
+        # Run from inside a Criterion test (tests/test_labs.c), the grader
+        # would take its parent's BXFI_MAP for its own and think it is a
+        # test worker: it is a program of its own.
+        env.pop("BXFI_MAP", None)
+        done = subprocess.run([str(grader), "--jobs=2", f"--tap={report}"], cwd=ROOT, env=env,
+                       stdout=subprocess.DEVNULL if quiet else None,
+                       stderr=subprocess.DEVNULL if quiet else None, timeout=TIMEOUT_S,
+                       check=False)
+        if not report.exists():
+            raise UsageError(f"{grader} wrote no report (status {done.returncode})")
+        lines = report.read_text().splitlines()
+    # TAP: "ok N - suite::test" or "not ok N - ..." per test.
+    passed = sum(1 for line in lines if line.startswith("ok "))
+    failed = sum(1 for line in lines if line.startswith("not ok "))
+    return passed, passed + failed
+
+
+def main(argv):
+    args = list(argv)
+    build = ROOT / "build" / "labs"
+    solutions = "--solutions" in args
+    args = [a for a in args if a != "--solutions"]
+    if "--build" in args:
+        i = args.index("--build")
+        if i + 1 >= len(args):
+            raise UsageError("--build needs a directory")
+        build = ROOT / args[i + 1]
+        del args[i:i + 2]
+    if args == ["--all"]:
+        labs, quiet = all_labs(), True
+    elif len(args) == 1 and not args[0].startswith("-"):
+        labs, quiet = [find_lab(args[0])], False
+    else:
+        raise UsageError("usage: scripts/grade_labs.py [--build DIR] [--solutions] NN|--all")
+    if quiet:
+        print(f"| {'lab':<{COLUMN}} | passed | tests |")
+        print(f"|{'-' * (COLUMN + 2)}|-------:|------:|")
+    passed_all = total_all = 0
+    for lab in labs:
+        passed, total = grade(lab, build, solutions, quiet)
+        if quiet:
+            print(f"| {lab.name:<{COLUMN}} | {passed:>6} | {total:>5} |")
+        passed_all += passed
+        total_all += total
+    if quiet:
+        print(f"| {'total':<{COLUMN}} | {passed_all:>6} | {total_all:>5} |")
+        print()
+    print(f"score: {passed_all}/{total_all}")
+    return FULL_STATUS if total_all and passed_all == total_all else BELOW_FULL_STATUS
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except UsageError as e:
+        print(f"grade_labs.py: {e}", file=sys.stderr)
+        sys.exit(USAGE_STATUS)

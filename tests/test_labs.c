@@ -1,0 +1,62 @@
+/*
+ * test_labs.c - every lab of Part II is proven both ways: for each
+ * labs/NN-topic/, scripts/grade_labs.py runs the lab's grader against the
+ * kvm-vmm built with its reference solution (solution/lab.c: full marks,
+ * status 0) and against the one built with the untouched lab.c (which must
+ * build and score less: status 1). make test builds both ($LAB_BUILD).
+ */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define GRADE_TIMEOUT_S 240  /* one lab's grader, all its tests */
+#define LAB_NUMBER_LEN 2     /* labs/NN-topic */
+#define FULL_STATUS 0        /* grade_labs.py: full marks */
+#define BELOW_FULL_STATUS 1  /* grade_labs.py: a test failed */
+#define MIN_LABS 2
+
+/* Where make built the labs' programs: $LAB_BUILD, or build/labs. */
+static const char *lab_build(void)
+{
+	const char *dir = getenv("LAB_BUILD");
+
+	return dir && *dir ? dir : "build/labs";
+}
+
+/* Grade every lab with or without --solutions; expect `status` from each. */
+static void grade_every_lab(bool solutions, int status, const char *what)
+{
+	glob_t g;
+
+	cr_assert_eq(glob("labs/[0-9][0-9]-*/lab.c", 0, NULL, &g), 0, "no labs/NN-topic/lab.c");
+	cr_assert_geq(g.gl_pathc, MIN_LABS, "expected at least %d labs", MIN_LABS);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char number[LAB_NUMBER_LEN + 1] = { 0 };
+		struct run_result r;
+		char *argv[] = { "scripts/grade_labs.py", "--build", (char *)lab_build(), number,
+				 solutions ? "--solutions" : NULL, NULL };
+
+		memcpy(number, g.gl_pathv[i] + strlen("labs/"), LAB_NUMBER_LEN);
+		cr_assert_eq(run_argv(&r, argv, NULL, GRADE_TIMEOUT_S), 0,
+			     "cannot start scripts/grade_labs.py");
+		cr_assert(!r.timed_out, "lab %s: the grader hung", number);
+		cr_expect_eq(r.status, status, "lab %s, %s: grade_labs.py exited %d, expected %d:\n%s%s",
+			     number, what, r.status, status, r.out, r.err);
+		run_free(&r);
+	}
+	globfree(&g);
+}
+
+Test(labs, solutions_get_full_marks, .timeout = 600)
+{
+	grade_every_lab(true, FULL_STATUS, "the reference solution");
+}
+
+Test(labs, untouched_start_scores_less, .timeout = 600)
+{
+	grade_every_lab(false, BELOW_FULL_STATUS, "the untouched lab.c");
+}
