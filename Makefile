@@ -191,7 +191,7 @@ endif
 
 clean:
 	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) $(EXTRA_GUESTS) \
-	       $(shell find lessons tests -name '*.o.d' -o -name '*.o')
+	       $(shell find lessons labs tests -name '*.o.d' -o -name '*.o')
 
 # Each area keeps its own targets in its own fragment:
 #   scripts/grade.mk  make check LESSON=NN, make grade
