@@ -3,6 +3,7 @@
 #   $(BUILD)/labs/NN/kvm-vmm            the runner with the student's lab.c
 #   $(BUILD)/labs/NN/solution/kvm-vmm   the runner with solution/lab.c
 #   $(BUILD)/labs/NN/grader             the lab's Criterion tests (test_lab.c)
+#   $(BUILD)/labs/mistakes/NN-what/kvm-vmm  one of the tests' plausible mistakes
 # A lab's lab.c replaces the weak hooks of vmm/lab.c; ./kvm-vmm keeps those.
 # The targets that use them (make check LAB=NN, make grade) are in
 # scripts/grade.mk; every lab's guests (labs/*/*.asm) are built with `make`.
@@ -37,8 +38,32 @@ LAB_PROGRAMS += $(BUILD)/labs/$(2)/kvm-vmm $(BUILD)/labs/$(2)/solution/kvm-vmm $
 endef
 $(foreach d,$(LAB_DIRS),$(eval $(call lab-rules,$(d),$(patsubst labs/%,%,$(firstword $(subst -, ,$(d)))))))
 
+# A lab's plausible mistakes, which its grader must catch (tests/test_labs.c):
+# tests/mistakes/labs/NN-what.sed turns lab NN's solution/lab.c into
+# $(BUILD)/labs/mistakes/NN-what/lab.c, linked into a kvm-vmm beside it.
+LAB_MISTAKES := $(patsubst tests/mistakes/labs/%.sed,%,$(wildcard tests/mistakes/labs/*.sed))
+
+# lab-mistake-rules NAME SOLUTION: the kvm-vmm of mistake NAME.
+define lab-mistake-rules
+$(BUILD)/labs/mistakes/$(1)/lab.c: tests/mistakes/labs/$(1).sed $(2)
+	@mkdir -p $$(dir $$@)
+	$$(call say,SED,$$@)
+	$$(Q)sed -f $$< $(2) > $$@.tmp
+	$$(Q)if cmp -s $$@.tmp $(2); then echo "$$<: changes nothing in $(2)"; exit 1; fi
+	$$(Q)mv $$@.tmp $$@
+$(BUILD)/labs/mistakes/$(1)/lab.o: $(BUILD)/labs/mistakes/$(1)/lab.c
+	$$(call say,CC,$$<)
+	$$(Q)$$(CC) $$(LAB_STUDENT_CFLAGS) -Wno-unused-function -c -o $$@ $$<
+$(BUILD)/labs/mistakes/$(1)/kvm-vmm: $(BUILD)/labs/mistakes/$(1)/lab.o $$(MAIN_OBJ) $$(LIB_OBJS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+LAB_PROGRAMS += $(BUILD)/labs/mistakes/$(1)/kvm-vmm
+endef
+$(foreach m,$(LAB_MISTAKES),$(eval $(call lab-mistake-rules,$(m),$(wildcard labs/$(firstword $(subst -, ,$(m)))-*/solution/lab.c))))
+
 .PHONY: labs
-## labs: build every lab's VMMs (the student's and the solution) and graders
+## labs: build every lab's VMMs (the student's, the solution, the mistakes
+## of tests/mistakes/labs/) and graders
 labs: $(LAB_PROGRAMS) $(LAB_GUEST_ELFS)
 
 # tests/test_labs.c runs every lab's grader against both of its VMMs

@@ -5,6 +5,7 @@ make with the student's lab.c, or with solution/lab.c.
 
   scripts/grade_labs.py [--build DIR] [--solutions] NN   one lab, test by test
   scripts/grade_labs.py [--build DIR] [--solutions] --all   every lab, as a table
+  scripts/grade_labs.py [--build DIR] --vmm PATH NN       lab NN against another kvm-vmm
 
 make builds the programs first (make check LAB=NN, make grade): DIR/NN/kvm-vmm,
 DIR/NN/solution/kvm-vmm and DIR/NN/grader (DIR: build/labs). One test is one
@@ -48,11 +49,11 @@ def find_lab(which):
     raise UsageError(f"no lab {which!r} in labs/")
 
 
-def grade(lab, build, solutions, quiet):
-    """Run lab's grader; returns (passed, total). Criterion's own report
-    (each failed test with its message) goes to our stderr unless quiet."""
+def grade(lab, build, vmm, quiet):
+    """Run lab's grader against the runner vmm; returns (passed, total).
+    Criterion's own report (each failed test with its message) goes to our
+    stderr unless quiet."""
     number = lab.name[:2]
-    vmm = build / number / ("solution/kvm-vmm" if solutions else "kvm-vmm")
     grader = build / number / "grader"
     for program in (vmm, grader):
         if not program.exists():
@@ -78,29 +79,45 @@ def grade(lab, build, solutions, quiet):
     return passed, passed + failed
 
 
+def option_value(args, name, default):
+    """Take "name VALUE" out of args; VALUE, or default if it is not there."""
+    if name not in args:
+        return default
+    i = args.index(name)
+    if i + 1 >= len(args):
+        raise UsageError(f"{name} needs a value")
+    value = args[i + 1]
+    del args[i:i + 2]
+    return value
+
+
+def lab_vmm(lab, build, solutions):
+    """The kvm-vmm make built for lab: with its lab.c or its solution."""
+    return build / lab.name[:2] / ("solution/kvm-vmm" if solutions else "kvm-vmm")
+
+
 def main(argv):
     args = list(argv)
     build = ROOT / "build" / "labs"
     solutions = "--solutions" in args
     args = [a for a in args if a != "--solutions"]
-    if "--build" in args:
-        i = args.index("--build")
-        if i + 1 >= len(args):
-            raise UsageError("--build needs a directory")
-        build = ROOT / args[i + 1]
-        del args[i:i + 2]
+    build = ROOT / option_value(args, "--build", build)
+    vmm = option_value(args, "--vmm", None)
     if args == ["--all"]:
         labs, quiet = all_labs(), True
     elif len(args) == 1 and not args[0].startswith("-"):
         labs, quiet = [find_lab(args[0])], False
     else:
-        raise UsageError("usage: scripts/grade_labs.py [--build DIR] [--solutions] NN|--all")
+        raise UsageError("usage: scripts/grade_labs.py [--build DIR] [--solutions | --vmm PATH] NN|--all")
+    if vmm is not None and (quiet or solutions):
+        raise UsageError("--vmm grades one lab, with that kvm-vmm only")
     if quiet:
         print(f"| {'lab':<{COLUMN}} | passed | tests |")
         print(f"|{'-' * (COLUMN + 2)}|-------:|------:|")
     passed_all = total_all = 0
     for lab in labs:
-        passed, total = grade(lab, build, solutions, quiet)
+        runner = Path(vmm).resolve() if vmm else lab_vmm(lab, build, solutions)
+        passed, total = grade(lab, build, runner, quiet)
         if quiet:
             print(f"| {lab.name:<{COLUMN}} | {passed:>6} | {total:>5} |")
         passed_all += passed
