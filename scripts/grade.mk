@@ -35,10 +35,17 @@ GRADE_LABS_OPTS = --build $(BUILD)/labs $(if $(filter 1,$(SOLUTIONS) $(SOLUTION)
 
 ifdef LAB
 ## check: grade your exercise for lesson LESSON (FILE=path grades another .asm),
-## or with LAB=NN your lab.c for lab NN (SOLUTION=1: the reference solution)
+## or with LAB=NN your lab.c for lab NN (SOLUTION=1: the reference solution;
+## FILE=path: another lab.c)
+ifdef FILE
+check: labs $(LAB_OUT)/kvm-vmm
+	$(Q)$(GRADE_LABS) --build $(BUILD)/labs --vmm $(LAB_OUT)/kvm-vmm '$(LAB)'; \
+	    $(grade-status)
+else
 check: labs
 	$(Q)$(GRADE_LABS) $(GRADE_LABS_OPTS) '$(LAB)'; \
 	    $(grade-status)
+endif
 else
 check: $(VMM)
 	$(Q)KVM_VMM=./$(VMM) $(GRADE) $(if $(FILE),--file '$(FILE)') $(GRADE_OPTS) $(LESSON_GIVEN); \

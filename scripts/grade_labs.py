@@ -6,15 +6,24 @@ make with the student's lab.c, or with solution/lab.c.
   scripts/grade_labs.py [--build DIR] [--solutions] NN   one lab, test by test
   scripts/grade_labs.py [--build DIR] [--solutions] --all   every lab, as a table
   scripts/grade_labs.py [--build DIR] --vmm PATH NN       lab NN against another kvm-vmm
+  scripts/grade_labs.py [--build DIR] [--csv] --class SUBMISSIONS NN   a class
+
+--class grades every student's lab.c for lab NN: SUBMISSIONS holds one entry
+per student, named after the student: STUDENT.c, or a folder STUDENT/ with
+(first found) lab.c, NN-topic/lab.c, labs/NN-topic/lab.c, or its only .c.
+Each is built into DIR/class/STUDENT/kvm-vmm (make LAB_SOURCE=... LAB_OUT=...)
+and graded; one line per student (--csv: "student,passed,tests,notes").
 
 make builds the programs first (make check LAB=NN, make grade): DIR/NN/kvm-vmm,
 DIR/NN/solution/kvm-vmm and DIR/NN/grader (DIR: build/labs). One test is one
 point; the last line is "score: X/Y".
 
 Exit status: 0 at full marks, 1 when a test failed, 2 for bad usage (no such
-lab, a program not built).
+lab, a program not built). --class: 0 when every submission was graded,
+whatever the scores.
 """
 
+import csv
 import os
 import subprocess
 import sys
@@ -96,6 +105,57 @@ def lab_vmm(lab, build, solutions):
     return build / lab.name[:2] / ("solution/kvm-vmm" if solutions else "kvm-vmm")
 
 
+def find_submission(entry, lab):
+    """The lab.c of one student's entry in SUBMISSIONS, or None."""
+    if entry.is_file():
+        return entry if entry.suffix == ".c" else None
+    for candidate in (entry / "lab.c", entry / lab.name / "lab.c",
+                      entry / "labs" / lab.name / "lab.c"):
+        if candidate.is_file():
+            return candidate
+    sources = list(entry.glob("*.c"))
+    return sources[0] if len(sources) == 1 else None
+
+
+def build_vmm(source, out):
+    """make a kvm-vmm of source in out; True if it built."""
+    done = subprocess.run(["make", "-s", "--no-print-directory", f"LAB_SOURCE={source}",
+                           f"LAB_OUT={out}", f"{out}/kvm-vmm"], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=TIMEOUT_S, check=False)
+    return done.returncode == 0
+
+
+def grade_class(submissions, lab, build, as_csv):
+    """One row per student of submissions: (student, passed, tests, notes)."""
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions} is not a folder")
+    rows = []
+    for entry in sorted(submissions.iterdir()):
+        student = entry.stem if entry.is_file() else entry.name
+        source = find_submission(entry, lab)
+        out = build / "class" / student
+        if source is None:
+            rows.append((student, 0, 0, "no lab.c found"))
+        elif not build_vmm(source.resolve(), out):
+            rows.append((student, 0, 0, "does not build"))
+        else:
+            passed, total = grade(lab, build, out / "kvm-vmm", True)
+            rows.append((student, passed, total, "" if passed == total else
+                         f"{total - passed} test(s) failed"))
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("student", "passed", "tests", "notes"))
+        writer.writerows(rows)
+        return
+    print(f"lab {lab.name}, submissions in {submissions.resolve()}")
+    print()
+    print(f"| {'student':<{COLUMN}} | passed | tests | notes")
+    print(f"|{'-' * (COLUMN + 2)}|-------:|------:|------")
+    for student, passed, total, notes in rows:
+        print(f"| {student:<{COLUMN}} | {passed:>6} | {total:>5} | {notes}")
+
+
 def main(argv):
     args = list(argv)
     build = ROOT / "build" / "labs"
@@ -103,6 +163,14 @@ def main(argv):
     args = [a for a in args if a != "--solutions"]
     build = ROOT / option_value(args, "--build", build)
     vmm = option_value(args, "--vmm", None)
+    submissions = option_value(args, "--class", None)
+    as_csv = "--csv" in args
+    args = [a for a in args if a != "--csv"]
+    if submissions is not None:
+        if len(args) != 1 or vmm is not None or solutions:
+            raise UsageError("usage: scripts/grade_labs.py [--csv] --class SUBMISSIONS NN")
+        grade_class(Path(submissions), find_lab(args[0]), build, as_csv)
+        return FULL_STATUS
     if args == ["--all"]:
         labs, quiet = all_labs(), True
     elif len(args) == 1 and not args[0].startswith("-"):

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -91,4 +92,47 @@ Test(labs, plausible_mistakes_score_less, .timeout = 600)
 		expect_grade(number, "--vmm", vmm, BELOW_FULL_STATUS, what);
 	}
 	globfree(&g);
+}
+
+/* Write text to dir/name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(labs, class_grading, .timeout = 600)
+{
+	char dir[] = "/tmp/mini-kvm-class-XXXXXX", bob[PATH_MAX];
+	char *solution = slurp("labs/01-hypercall/solution/lab.c", NULL);
+	char *start = slurp("labs/01-hypercall/lab.c", NULL);
+	struct run_result r;
+	char *argv[] = { "scripts/grade_labs.py", "--build", (char *)lab_build(), "--csv",
+			 "--class", dir, "01", NULL };
+
+	cr_assert(solution && start, "cannot read lab 01's lab.c files");
+	cr_assert(mkdtemp(dir), "mkdtemp");
+	snprintf(bob, sizeof(bob), "%s/bob", dir);
+	cr_assert_eq(mkdir(bob, 0700), 0, "mkdir %s", bob);
+	write_file(dir, "alice.c", solution);
+	write_file(bob, "lab.c", start);
+	write_file(dir, "carol.c", "this is not C\n");
+	cr_assert_eq(run_argv(&r, argv, NULL, GRADE_TIMEOUT_S), 0, "cannot start grade_labs.py");
+	cr_expect_eq(r.status, FULL_STATUS, "grade_labs.py --class exited %d:\n%s", r.status, r.err);
+	cr_expect_str_eq(r.out, "student,passed,tests,notes\n"
+				"alice,7,7,\n"
+				"bob,4,7,3 test(s) failed\n"
+				"carol,0,0,does not build\n",
+			 "the class's grades:\n%s%s", r.out, r.err);
+	run_free(&r);
+	free(solution);
+	free(start);
+	run_argv(&r, (char *const[]){ "rm", "-rf", dir, NULL }, NULL, GRADE_TIMEOUT_S);
+	run_free(&r);
 }
