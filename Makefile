@@ -73,7 +73,7 @@ LESSONS_MK := build/lessons.mk
 ifneq ($(filter-out clean help,$(or $(MAKECMDGOALS),all)),)
 include $(LESSONS_MK)
 endif
--include $(wildcard lessons/*/lesson.mk tests/guests/*.mk)
+-include $(wildcard lessons/*/lesson.mk tests/guests/*.mk) labs/labs.mk
 
 # make rewrites the fragment when a lesson.conf changes (deps.sh first: it
 # installs python3 on a fresh machine).
@@ -204,7 +204,7 @@ endif
 
 clean:
 	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) $(EXTRA_GUESTS) \
-	       $(shell find lessons tests -name '*.o.d' -o -name '*.o')
+	       $(shell find lessons labs tests -name '*.o.d' -o -name '*.o')
 
 # Each area keeps its own targets in its own fragment:
 #   scripts/grade.mk  make check LESSON=NN, make grade
@@ -220,7 +220,8 @@ help:
 	@echo "  make run LESSON=NN   build and run lesson NN's guest (LESSON=1 is 01; default 01)"
 	@echo "  make debug LESSON=NN run it under the GDB stub, with gdb attached in this terminal"
 	@echo "  make check LESSON=NN grade your exercise for lesson NN"
-	@echo "  make grade           grade every lesson and print a table"
+	@echo "  make check LAB=NN    grade your lab.c for lab NN of Part II (docs/labs.md)"
+	@echo "  make grade           grade every lesson and every lab and print the tables"
 	@echo "  make test            run the test suite"
 	@echo "  make bench           measure kvm-vmm against QEMU and bare KVM"
 	@echo "  make fuzz SECONDS=N  run each fuzz target for N seconds"
@@ -239,7 +240,8 @@ help:
 	@echo "  PORT=N        debug: the GDB stub's port (default: a free one, printed)"
 	@echo "  TIMEOUT=S     check, grade: seconds before a run counts as an endless loop"
 	@echo "  STRICT=1      check, grade: exit with status 1 below full marks (for CI)"
-	@echo "  SOLUTIONS=1   check, grade: the reference solutions"
+	@echo "  SOLUTIONS=1   check, grade: the reference solutions (SOLUTION=1 too)"
+	@echo "  LAB=NN        check: a lab of Part II instead of a lesson"
 	@echo "  QUICK=1       bench: a fast, rough measurement"
 	@echo "  SANITIZE=1    test: with ASan/UBSan (SANITIZE=thread: ThreadSanitizer)"
 	@echo "  TEST_ARGS=... test: Criterion options, e.g. --filter 'docs/*'"

@@ -18,7 +18,7 @@ SECONDS ?= 60
 
 # What each target links: the code under test and what it calls.
 FUZZ_SRCS.rsp := $(GDB_SRCS)
-FUZZ_SRCS.loader := vmm/loader.c vmm/options.c vmm/x86/setup.c
+FUZZ_SRCS.loader := vmm/loader.c vmm/options.c vmm/qemu_options.c vmm/x86/setup.c
 
 .PHONY: fuzz fuzz-build
 

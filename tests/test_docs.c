@@ -4,9 +4,9 @@
  * can be replayed against the real stub.
  *
  * The documents: README.md and the .md files of docs/ at the top of the
- * repository, and every lessons/NN-topic/README.md. A code block is a
- * fenced block (``` or ~~~) or an indented one (4 spaces or more, after a
- * blank line).
+ * repository, every lessons/NN-topic/README.md and every
+ * labs/NN-topic/README.md. A code block is a fenced block (``` or ~~~) or
+ * an indented one (4 spaces or more, after a blank line).
  *
  * (a) Commands (Test docs/commands_work).
  *   Run: a code line that starts with ./kvm-vmm, `make run` or `make check`,
@@ -239,12 +239,14 @@ static void doc_free(struct doc *d)
 	free(d->heading);
 }
 
-/* README.md, docs/NAME.md and lessons/NN-topic/README.md, in that order. */
+/* README.md, docs/NAME.md, lessons/NN-topic/README.md and
+ * labs/NN-topic/README.md, in that order. */
 static void find_documents(glob_t *g)
 {
 	cr_assert_eq(glob("README.md", 0, NULL, g), 0, "no README.md: run from the repository root");
 	glob("docs/*.md", GLOB_APPEND, NULL, g);
 	glob("lessons/*/README.md", GLOB_APPEND, NULL, g);
+	glob("labs/*/README.md", GLOB_APPEND, NULL, g);
 }
 
 /* ---- (a) documented commands ----------------------------------------------- */

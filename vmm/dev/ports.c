@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lab.h"
 #include "options.h"
 #include "vmm.h"
 #include "pc/pc.h"
@@ -80,10 +81,12 @@ static bool port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int s
 		return bios_port_out(cpu, port);
 	if (vga_is_port(port))
 		vga_out(vm, port, data, size);
-	if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
+	else if (port >= PORT_COM1 && port <= PORT_COM1_LAST)
 		uart_out(vm, port, data[0]);
 	else if ((port == PORT_KBD_DATA || port == PORT_KBD_STATUS) && vm->irqchip)
 		kbd_out(vm, port, data[0]);
+	else
+		lab_port_out(cpu, port, data, size);   /* a lab's device (vmm/lab.h) */
 	return true;   /* nothing there: the write is lost, as on real hardware */
 }
 
@@ -99,6 +102,8 @@ static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
 	else if (port == PORT_HYPERCALL)   /* guests that read GETCHAR's result with `in` */
 		memcpy(data, &cpu->hc.last_result, (size_t)size < sizeof(uint32_t) ? (size_t)size
 										   : sizeof(uint32_t));
+	else
+		lab_port_in(cpu, port, data, size);   /* a lab's device (vmm/lab.h) */
 }
 
 bool ports_handle_io(struct vcpu *cpu)

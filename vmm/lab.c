@@ -1,0 +1,22 @@
+/*
+ * lab.c - the default lab hooks (see lab.h): each handles nothing. They
+ * are weak, so a lab's own lab.c, linked into build/labs/NN/kvm-vmm,
+ * replaces them; ./kvm-vmm keeps these.
+ */
+#include "lab.h"
+
+__attribute__((weak)) bool lab_hypercall(struct vcpu *cpu, uint8_t nr, struct hc_regs *r)
+{
+	return false;
+}
+
+__attribute__((weak)) bool lab_port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data,
+					int size)
+{
+	return false;
+}
+
+__attribute__((weak)) bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
+{
+	return false;
+}

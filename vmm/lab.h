@@ -1,0 +1,35 @@
+/*
+ * lab.h - the hooks through which a lab of Part II (labs/NN-topic/lab.c)
+ * extends the runner. The core calls each hook only for what it does not
+ * handle itself: a hypercall number it does not know, a port no device of
+ * its own answers. vmm/lab.c gives every hook a weak default that handles
+ * nothing, so ./kvm-vmm behaves as if there were no hooks; a lab's VMM
+ * (build/labs/NN/kvm-vmm) links the student's lab.c, whose definitions
+ * replace the defaults. docs/labs.md explains the labs.
+ */
+#ifndef VMM_LAB_H
+#define VMM_LAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/dev.h"
+
+struct vcpu;
+
+/* Hypercall `nr`, which the core does not know, with the guest's
+ * registers in r. Return true if the lab carried it out (its results
+ * written to r: the core copies EAX and EDX back into the guest), false to
+ * leave it unknown (the guest gets EAX = HC_ERROR). */
+bool lab_hypercall(struct vcpu *cpu, uint8_t nr, struct hc_regs *r);
+
+/* An `out` of `size` bytes (data[0] is the low byte) to a port no device
+ * of the core answers. Return true if the lab's device took it. */
+bool lab_port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int size);
+
+/* An `in` of `size` bytes from a port no device of the core answers. Fill
+ * data[0..size-1] and return true if the lab's device answered; false
+ * leaves all ones in data (nothing on the bus). */
+bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size);
+
+#endif
