@@ -156,6 +156,18 @@ Test(gdb_ext, macro_lines_stay_in_the_lesson)
 	cr_expect(!strstr(g.out, "abi.inc"), "a macro's line:\n%s", g.out);
 	run_free(&g);
 	stop(&vmm);
+
+	/* A label whose first line is PRINT (it saves registers, jumps over
+	 * its text): the breakpoint is on the label, and next, stepi and next
+	 * again stay on the handler's own lines. */
+	port = start(&vmm, &c, "lessons/11-interrupts");
+	gdb_batch(&g, port, c.guest_elf, EXTENSION, "break de_handler", "continue", "stepi",
+		  "next", "next", "kill", NULL);
+	assert_has(g.out, "Breakpoint 1, de_handler () at lessons/11-interrupts/interrupts.asm:130");
+	assert_has(g.out, "131\t        add qword [rsp], 2");
+	cr_expect(!strstr(g.out, "abi.inc"), "a macro's line:\n%s", g.out);
+	run_free(&g);
+	stop(&vmm);
 }
 
 /* monitor shows the thread gdb has selected, and says which vCPU: after
