@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "probe.h"
+#include "vmm.h"
 
 #define G(name) "tests/guests/" name
 #define STATUS_FAULT 1
@@ -798,6 +800,17 @@ Test(liveness, al_written_after_a_step_over_in_is_kept, .timeout = 30)
 
 /* ---- watchpoints ----------------------------------------------------------- */
 
+/* Does this host's KVM fire data watchpoints in real mode (the probe
+ * kvm-vmm itself runs)? Then a write is reported on the vCPU that made it. */
+static bool host_has_data_watchpoints(void)
+{
+	char err[VMM_ERR_LEN];
+	const struct host_caps *caps = probe_host(false, err);
+
+	cr_assert_not_null(caps, "host probe: %s", err);
+	return caps->hw_watch[MODE_REAL] == PROBE_YES;
+}
+
 /* liveness_watch.asm writes one byte at field + offset on its last vCPU.
  * Watch `len` bytes from field + watch_at, let it write at write_at:
  * the write must stop the guest, on that last vCPU (thread number `smp`).
@@ -825,8 +838,13 @@ static void expect_watch_fires(const char *smp, uint32_t watch_at, uint32_t len,
 	cr_assert(strncmp(reply, "T05", 3) == 0 && strstr(reply, "watch:"),
 		  "a %u-byte watch at field+%u missed the write at field+%u (--smp %s): '%s'", len,
 		  watch_at, write_at, smp, reply);
+	/* With one vCPU the writer is known. With several, where watchpoints
+	 * are emulated (a single step, then a compare, on every vCPU), the
+	 * vCPU that reports the write may be another one that stepped while
+	 * it happened (docs/gdb.md): the write is seen, the thread may differ. */
 	snprintf(thread, sizeof(thread), "thread:%x;", atoi(smp));
-	cr_assert(strstr(reply, thread), "the watch fired on the wrong vCPU: '%s'", reply);
+	if (atoi(smp) == 1 || host_has_data_watchpoints())
+		cr_assert(strstr(reply, thread), "the watch fired on the wrong vCPU: '%s'", reply);
 	kill_through_gdb(&c, &vmm);
 }
 
