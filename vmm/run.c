@@ -381,6 +381,20 @@ static bool kick_irqchip_guests(struct vmm *vmm)
 	return any;
 }
 
+struct timespec vmm_deadline(double seconds)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += (time_t)seconds;
+	t.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 double vmm_now(void)
 {
 	struct timespec ts;

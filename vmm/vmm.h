@@ -178,6 +178,9 @@ bool vcpu_pause_in_io(struct vcpu *cpu);
 int vmm_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* Seconds on the monotonic clock. */
 double vmm_now(void);
+/* The CLOCK_REALTIME time `seconds` from now: the deadline of a
+ * pthread_cond_timedwait(). */
+struct timespec vmm_deadline(double seconds);
 /* A one-line hint for an errno that means the host ran out of something
  * (" — the process is out of file descriptors (see ulimit -n)"), or "". */
 const char *vmm_errno_hint(int e);

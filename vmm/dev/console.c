@@ -245,21 +245,6 @@ void console_wake(void)
 	pthread_mutex_unlock(&q.lock);
 }
 
-/* The CLOCK_REALTIME time `seconds` from now, for pthread_cond_timedwait. */
-static struct timespec after_seconds(double seconds)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += (time_t)seconds;
-	t.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static bool fd_readable(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -278,7 +263,7 @@ size_t console_stop(double seconds, int cancel_fd)
 	/* Wait while the writer makes progress; give up after `seconds`
 	 * without any (a reader that never reads), or at once on cancel. */
 	while (q.started && (q.len > 0 || q.writing) && !q.broken) {
-		struct timespec until = after_seconds(PROGRESS_WAIT_S);
+		struct timespec until = vmm_deadline(PROGRESS_WAIT_S);
 
 		pthread_cond_timedwait(&q.room, &q.lock, &until);
 		idle = q.written == last ? idle + PROGRESS_WAIT_S : 0;
@@ -309,7 +294,7 @@ size_t console_stop(double seconds, int cancel_fd)
  * message on stderr comes after the guest output before it. */
 static void console_sync(double seconds)
 {
-	struct timespec until = after_seconds(seconds);
+	struct timespec until = vmm_deadline(seconds);
 
 	pthread_mutex_lock(&q.lock);
 	while (q.started && (q.len > 0 || q.writing) && !q.broken)

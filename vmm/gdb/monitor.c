@@ -70,7 +70,7 @@ static void info_gdt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 {
 	unsigned n = (s->gdt.limit + 1) / DESCRIPTOR_SIZE, shown = 0;
 
-	if (!(s->cr0 & CR0_PE)) {
+	if (cpu_mode_of(s) == MODE_REAL) {
 		put(t, "real mode does not use the GDT: a segment's base is its selector * 16\n");
 		if (s->gdt.limit == RESET_TABLE_LIMIT) {
 			put(t, "(GDTR is as the CPU reset it: base %#llx, limit %#x; no lgdt yet)\n",
@@ -105,7 +105,7 @@ static void info_gdt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 		describe_decode_descriptor(d, i * DESCRIPTOR_SIZE, &seg);
 		describe_segment(line, sizeof(line), "", &seg);
 		put(t, "  %s  (%016llx)\n", line + 4, (unsigned long long)d);
-		if (!seg.s && (s->efer & EFER_LMA))
+		if (!seg.s && cpu_mode_of(s) == MODE_LONG)
 			i++;   /* 16-byte system descriptor in long mode */
 	}
 }
@@ -137,10 +137,10 @@ static const char *gate_type(unsigned type)
 
 static void info_idt(struct text *t, struct vm *vm, const struct kvm_sregs *s)
 {
-	bool lm = s->efer & EFER_LMA;
+	bool lm = cpu_mode_of(s) == MODE_LONG;
 	unsigned size = lm ? 16 : 8, present = 0;
 
-	if (!(s->cr0 & CR0_PE)) {
+	if (cpu_mode_of(s) == MODE_REAL) {
 		put(t, "real mode: the interrupt vector table at %#llx (segment:offset)\n",
 		    s->idt.base);
 		for (unsigned v = 0; v < IVT_SHOWN; v++) {

@@ -133,8 +133,7 @@ void gdb_stop(struct vm *vm)
 	if (!g)
 		return;
 	/* Let an attached gdb see the guest's exit (W packet) first. */
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += EXIT_REPORT_WAIT_S;
+	deadline = vmm_deadline(EXIT_REPORT_WAIT_S);
 	pthread_mutex_lock(&g->lock);
 	while (g->attached && g->stop_pending)
 		if (pthread_cond_timedwait(&g->cond, &g->lock, &deadline) == ETIMEDOUT)

@@ -50,7 +50,7 @@ static int load_selector(struct vm *vm, struct kvm_sregs *s, struct kvm_segment 
 
 	if (seg->selector == selector)
 		return 0;
-	if (!(s->cr0 & CR0_PE)) {
+	if (cpu_mode_of(s) == MODE_REAL) {
 		seg->selector = selector;
 		seg->base = (uint64_t)selector << REAL_MODE_SEGMENT_SHIFT;
 		return 0;

@@ -226,12 +226,7 @@ static void *drawer_thread(void *arg)
 		pthread_mutex_unlock(&live.lock);
 		draw_frame();
 		pthread_mutex_lock(&live.lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += FRAME_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = vmm_deadline(FRAME_MS / 1000.0);
 		if (!live.quit)
 			pthread_cond_timedwait(&live.wake, &live.lock, &until);
 	}
@@ -293,8 +288,7 @@ static void live_stop(void)
 	pthread_mutex_lock(&live.lock);
 	live.quit = true;
 	pthread_cond_broadcast(&live.wake);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)STOP_WAIT_SECONDS;
+	until = vmm_deadline(STOP_WAIT_SECONDS);
 	while (!live.done)
 		if (pthread_cond_timedwait(&live.wake, &live.lock, &until) == ETIMEDOUT)
 			break;

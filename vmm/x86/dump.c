@@ -211,7 +211,7 @@ static const char *likely_cause(struct vcpu *cpu, unsigned exit_reason, char *bu
 		return "CR3 points outside guest RAM: the page tables are not where paging looks";
 	if (pm && (s.gdt.limit < 15 || s.cs.selector > s.gdt.limit))
 		return "the GDT is too small for the selectors in use (check lgdt and the limit)";
-	if (pm && s.idt.limit < 14 * (s.efer & EFER_LMA ? 16 : 8))
+	if (pm && s.idt.limit < 14 * (cpu_mode_of(&s) == MODE_LONG ? 16 : 8))
 		return "the IDT has no entry for a page fault or general protection fault, "
 		       "so an exception became a double and then a triple fault";
 	return "an exception occurred while the CPU delivered another one (a handler or "
