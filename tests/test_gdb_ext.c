@@ -246,3 +246,43 @@ Test(gdb_ext, tui_layout_asm_decodes_16_bit_code, .timeout = 120)
 	run_free(&t);
 	stop(&vmm);
 }
+
+/* Following the mode: at far_jump (PE set, CS still 16-bit) gdb decodes
+ * 16-bit code; one stepi later, in the 32-bit code segment, 32-bit code,
+ * with nobody typing `set architecture`. Off, the architecture stays. */
+Test(gdb_ext, gdb_decodes_as_the_cpu_runs)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	int port = start(&vmm, &c, "lessons/08-protected-mode");
+
+	gdb_batch(&g, port, c.guest_elf, EXTENSION, "break far_jump", "continue", "x/i $pc",
+		  "stepi", "x/i $pc", "set minikvm-follow-mode off", "set architecture i8086",
+		  "stepi", "x/i $pc", "kill", NULL);
+	assert_has(g.out, "<far_jump>:\tljmp   $0x8,$0x7c90\n");
+	assert_has(g.out, "<protected_entry>:\tmov    $0x10,%ax\n");
+	/* off: still i8086 after the stop, so 32-bit code reads as nonsense */
+	assert_has(g.out, "<protected_entry+4>:\tmov    %ax,%ds\n");
+	expect_clean(&g);
+	run_free(&g);
+	stop(&vmm);
+}
+
+/* A disk boot with a 32-bit kernel's symbols: 16-bit decoding in the boot
+ * sector, 32-bit in the kernel. */
+Test(gdb_ext, disk_boot_decodes_16_then_32_bit_code)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = child_start_gdb(&vmm, "--disk", "tests/guests/pcos/os-image.img", NULL);
+
+	cr_assert(port > 0, "no gdb port: %s", vmm.err_buf);
+	gdb_batch(&g, port, "tests/guests/pcos/kernel.elf", EXTENSION, "break *0x7c00",
+		  "continue", "x/i $pc", "break kernel_main", "continue", "x/i $pc", "kill",
+		  NULL);
+	assert_has(g.out, "=> 0x7c00:\tmov    %dl,0x7c8b\n");
+	assert_has(g.out, "<kernel_main>:\tpush   %ebp\n");
+	run_free(&g);
+	stop(&vmm);
+}

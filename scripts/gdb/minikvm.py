@@ -14,7 +14,11 @@ What it adds to gdb (docs/gdb.md tells the student):
   `layout asm`: a window with the instructions from the current one on,
   decoded in the selected frame's architecture as `x/i $pc` does (16-bit
   in real mode, where gdb's own assembly window decodes 32-bit);
-  hook-monitor: `monitor` answers for the thread gdb has selected.
+  hook-monitor: `monitor` answers for the thread gdb has selected;
+  hook-stop: at every stop, gdb decodes instructions as the CPU does now
+  (16-bit in real mode and 16-bit protected mode, 32-bit in protected
+  mode), before it prints the stop; `set minikvm-follow-mode off` leaves
+  the architecture to the user (see Following the mode below).
 
 Unwinding. Lesson code has no frame information (nasm writes line numbers
 only), so the unwinder looks at the stack the way the CPU left it: a near
@@ -337,6 +341,18 @@ class EndOfStack:
             frame = older_frame(frame)
 
 
+def selected_frame():
+    """gdb's selected frame; the first look may fail (see EndOfStack), so
+    it is asked twice. Raises gdb.error if there is none."""
+    for attempt in range(UNWIND_TRIES):
+        try:
+            return gdb.selected_frame()
+        except gdb.error:
+            if attempt == UNWIND_TRIES - 1:
+                raise
+    return None
+
+
 def older_frame(frame):
     """The caller's frame, or None at the outermost frame."""
     for _ in range(UNWIND_TRIES):
@@ -394,6 +410,73 @@ SelectThreadForMonitor()
 gdb.execute("define hook-monitor\nminikvm-select-thread\nend")
 
 
+# --- following the mode: decode as the CPU does ------------------------------------
+# gdb picks one architecture for the whole session (from the ELF and the
+# stub's target description), and a stub cannot tell it that the guest
+# switched modes. So at every stop, before gdb prints where it stopped,
+# this sets the architecture to the CPU's: i8086 for 16-bit code, i386 for
+# 32-bit code. Real mode shows in CR0; the code size in protected mode (the
+# CS descriptor's D bit) is in the stub's description of the thread
+# ("vCPU 0, protected mode (16-bit)", its answer to qThreadExtraInfo). gdb
+# cannot switch a 64-bit (x86-64) session to 16 or 32 bits: there it stays.
+
+CODE16_MARK = "(16-bit)"  # the stub's word for a 16-bit code segment
+ARCH_OF_CODE = {16: "i8086", 32: "i386"}
+
+
+class FollowMode(gdb.Parameter):
+    """Whether gdb decodes instructions as the CPU runs them at every stop:
+16-bit in real mode (and with a 16-bit code segment), 32-bit in protected
+mode. Off: the architecture stays what `set architecture` says."""
+
+    set_doc = "Set whether gdb follows the guest's CPU mode at every stop."
+    show_doc = "Show whether gdb follows the guest's CPU mode at every stop."
+
+    def __init__(self):
+        super().__init__("minikvm-follow-mode", gdb.COMMAND_DATA, gdb.PARAM_BOOLEAN)
+        self.value = True
+
+    def get_show_string(self, value):
+        return f"Following the guest's CPU mode at every stop is {value}."
+
+
+FOLLOW_MODE = FollowMode()
+
+
+def code_bits(frame):
+    """16 or 32: the size of the code the CPU runs now; None in long mode
+    (gdb's x86-64 architecture decodes that already)."""
+    mode = cpu_mode(frame)
+    if mode == "real":
+        return 16
+    if mode == "long":
+        return None
+    details = gdb.selected_thread().details or ""
+    return 16 if CODE16_MARK in details else 32
+
+
+class FollowCpuMode(gdb.Command):
+    """minikvm-follow-mode-now: set gdb's architecture to the CPU's mode
+    (run at every stop by hook-stop, while minikvm-follow-mode is on)."""
+
+    def __init__(self):
+        super().__init__("minikvm-follow-mode-now", gdb.COMMAND_MAINTENANCE)
+
+    def invoke(self, argument, from_tty):
+        if not FOLLOW_MODE.value:
+            return
+        try:
+            want = ARCH_OF_CODE.get(code_bits(selected_frame()))
+            if want and gdb.selected_inferior().architecture().name() != want:
+                gdb.execute(f"set architecture {want}", to_string=True)
+        except gdb.error:
+            pass  # no registers, or an x86-64 session: gdb keeps its architecture
+
+
+FollowCpuMode()
+gdb.execute("define hook-stop\nminikvm-follow-mode-now\nend")
+
+
 # --- layout asm: the instructions the CPU runs, in its mode -----------------------
 # `layout asm` shows this window: the instructions from the current one on,
 # decoded in the architecture of the selected frame (i8086 in real mode, as
@@ -422,15 +505,10 @@ class AssemblyWindow:
 
     def lines(self, count):
         """The text of count instructions from PC, or why there are none."""
-        frame = None
-        for _ in range(UNWIND_TRIES):  # the first look may fail: see EndOfStack
-            try:
-                frame = gdb.selected_frame()
-                break
-            except gdb.error as e:
-                why = str(e)
-        if frame is None:
-            return [f"(no instructions to show: {why})"]
+        try:
+            frame = selected_frame()
+        except gdb.error as e:
+            return [f"(no instructions to show: {e})"]
         pc = frame.pc()
         code_base = 0
         if cpu_mode(frame) == "real":
