@@ -108,7 +108,9 @@ void describe_cr0(char *out, size_t len, uint64_t v);
 void describe_cr4(char *out, size_t len, uint64_t v);
 void describe_efer(char *out, size_t len, uint64_t v);
 void describe_rflags(char *out, size_t len, uint64_t v);
-/* "real mode", "protected mode (32-bit)", "long mode (64-bit)", ... */
+/* "real mode", "protected mode (32-bit)", "long mode (64-bit)", ... The
+ * thread description gdb sees; scripts/gdb/minikvm.py takes "(16-bit)"
+ * in it to mean 16-bit code. */
 const char *describe_mode(const struct kvm_sregs *s);
 /* "64-bit code", "32-bit data", "not present", "system" for a segment. */
 const char *describe_segment_kind(const struct kvm_segment *s);
