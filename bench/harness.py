@@ -70,6 +70,27 @@ def run_measured(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     return Run(proc.returncode, wall, usage.ru_utime + usage.ru_stime, rss, timed_out)
 
 
+def time_to_first_output(argv, timeout=CHECK_TIMEOUT):
+    """Seconds from starting argv (stdin from /dev/null) to the first byte
+    it writes to stdout; the rest of its output is read and the process
+    reaped. None if it wrote nothing or ran past `timeout` seconds (then
+    its process group is killed)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, process_group=0)
+    first = None
+    with proc.stdout:
+        if select.select([proc.stdout], [], [], timeout)[0] and proc.stdout.read(1):
+            first = time.perf_counter() - start
+        try:
+            proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            first = None
+    return first
+
+
 def stats(values):
     """(median, min, max) of a non-empty list."""
     return statistics.median(values), min(values), max(values)
@@ -94,6 +115,7 @@ class Case:
     wall: list = field(default_factory=list)
     cpu: list = field(default_factory=list)
     rss: list = field(default_factory=list)
+    first: list = field(default_factory=list)   # seconds to the first output byte
 
     @property
     def ok(self):
@@ -194,6 +216,24 @@ class Harness:
                 if sample and rnd >= 0:
                     case.wall.append(sample[0])
                     case.cpu.append(sample[1])
+
+    def time_first_output(self, names):
+        """Like time_cases, but the time each case takes to its first byte
+        of output (time_to_first_output), not to its end: into case.first."""
+        cases = [self.cases[n] for n in names if self.cases[n].ok]
+        rounds = max((c.runs for c in cases), default=0)
+        log(f"timing the first output of {' '.join(names)} ({rounds} rounds)")
+        for c in cases:
+            c.first = []
+        for rnd in range(-self.warmup, rounds):
+            for case in cases:
+                if not case.ok or rnd >= case.runs or (rnd < 0 and case.runs < self.runs):
+                    continue
+                first = time_to_first_output(case.argv)
+                if first is None:
+                    case.fail("no output in a timed run")
+                elif rnd >= 0:
+                    case.first.append(first)
 
     def peak_rss(self, name, runs):
         """Peak RSS (KiB) of `runs` runs of a case; its checking run is the first."""
