@@ -15,8 +15,9 @@
 ;   7  a buffer of 0x40000001 entries (x 4 bytes
 ;      wraps to 4 in 32 bits)                         -> HC_ERROR
 ;   8  a report without START                         -> HC_ERROR
-; Nothing else is written between START and REPORT: no stack (no call,
-; push or PUTNUM) except in case 2, and the buffer is written by kvm-vmm.
+; Between START and the first REPORT nothing else is written: no stack (no
+; call, push or PUTNUM) but case 2's `call`; the buffer is kvm-vmm's to
+; write. The case is chosen before START: HC_GETCHAR writes no memory.
 
 %include "abi.inc"
 
