@@ -20,3 +20,12 @@ __attribute__((weak)) bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t 
 {
 	return false;
 }
+
+__attribute__((weak)) int lab_monitor(struct vm *vm, const struct kvm_regs *regs,
+				      const struct kvm_sregs *sregs, const char *cmd, char *out,
+				      size_t len)
+{
+	return -1;
+}
+
+__attribute__((weak)) const char lab_monitor_help[] = "";

@@ -10,12 +10,15 @@
 #ifndef VMM_LAB_H
 #define VMM_LAB_H
 
+#include <linux/kvm.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dev/dev.h"
 
 struct vcpu;
+struct vm;
 
 /* Hypercall `nr`, which the core does not know, with the guest's
  * registers in r. Return true if the lab carried it out (its results
@@ -31,5 +34,18 @@ bool lab_port_out(struct vcpu *cpu, uint16_t port, const uint8_t *data, int size
  * data[0..size-1] and return true if the lab's device answered; false
  * leaves all ones in data (nothing on the bus). */
 bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size);
+
+/* A gdb `monitor` command that the core does not know (cmd: without
+ * leading blanks), on the state of one stopped vCPU of guest vm: regs and
+ * sregs as KVM_GET_REGS and KVM_GET_SREGS gave them. Write the text gdb
+ * shows into out (len bytes, NUL-terminated) and return 0; or return -1
+ * to leave the command unknown (gdb then shows "unknown monitor command"
+ * and the list of commands). */
+int lab_monitor(struct vm *vm, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+		const char *cmd, char *out, size_t len);
+
+/* What `monitor help` adds to its list for the lab's commands: lines like
+ * "  name            what it shows\n". Empty without a lab. */
+extern const char lab_monitor_help[];
 
 #endif

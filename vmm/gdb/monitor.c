@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gdb/gdb.h"
+#include "lab.h"
 #include "x86/bits.h"
 #include "x86/x86.h"
 
@@ -274,9 +275,11 @@ int gdb_monitor(struct vm *vm, const struct kvm_regs *regs, const struct kvm_sre
 	else if (!strcmp(cmd, "exits"))
 		exits(&t, vm);
 	else if (!strcmp(cmd, "help") || !*cmd)
-		put(&t, "%s", help_text);
+		put(&t, "%s%s", help_text, lab_monitor_help);
+	else if (lab_monitor(vm, regs, sregs, cmd, t.buf + t.used, t.len - t.used) == 0)
+		return 0;   /* a lab's own command (vmm/lab.h) */
 	else {
-		put(&t, "unknown monitor command '%s'\n%s", cmd, help_text);
+		put(&t, "unknown monitor command '%s'\n%s%s", cmd, help_text, lab_monitor_help);
 		return -1;
 	}
 	return 0;
