@@ -20,3 +20,9 @@ __attribute__((weak)) bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t 
 {
 	return false;
 }
+
+__attribute__((weak)) bool lab_mmio(struct vcpu *cpu, uint64_t addr, uint8_t *data, uint32_t len,
+				    bool is_write)
+{
+	return false;
+}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gdb/gdb.h"
+#include "lab.h"
 #include "options.h"
 #include "vmm.h"
 #include "x86/bits.h"
@@ -178,6 +179,9 @@ static bool handle_exit(struct vcpu *cpu)
 	case KVM_EXIT_MMIO:
 		if (cpu->debug && gdb_vcpu_mmio_exit(cpu))
 			return true;   /* a write to a page the debugger watches */
+		if (lab_mmio(cpu, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			     run->mmio.is_write))
+			return true;   /* a lab's device (vmm/lab.h) */
 		handle_mmio(cpu);
 		return true;
 	case KVM_EXIT_INTR:
