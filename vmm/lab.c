@@ -26,3 +26,11 @@ __attribute__((weak)) bool lab_mmio(struct vcpu *cpu, uint64_t addr, uint8_t *da
 {
 	return false;
 }
+
+__attribute__((weak)) void lab_before_run(struct vcpu *cpu)
+{
+}
+
+__attribute__((weak)) void lab_vm_end(struct vm *vm)
+{
+}

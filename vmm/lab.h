@@ -2,7 +2,9 @@
  * lab.h - the hooks through which a lab of Part II (labs/NN-topic/lab.c)
  * extends the runner. The core calls each hook only for what it does not
  * handle itself: a hypercall number it does not know, a port no device of
- * its own answers, an access where there is no memory. vmm/lab.c gives every hook a weak default that handles
+ * its own answers, an access where there is no memory; and before each
+ * entry into the guest, and at its end, for a lab's device that raises
+ * interrupts. vmm/lab.c gives every hook a weak default that handles
  * nothing, so ./kvm-vmm behaves as if there were no hooks; a lab's VMM
  * (build/labs/NN/kvm-vmm) links the student's lab.c, whose definitions
  * replace the defaults. docs/labs.md explains the labs.
@@ -16,6 +18,7 @@
 #include "dev/dev.h"
 
 struct vcpu;
+struct vm;
 
 /* Hypercall `nr`, which the core does not know, with the guest's
  * registers in r. Return true if the lab carried it out (its results
@@ -40,5 +43,16 @@ bool lab_port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size);
  * lab's device took it; false leaves the default: a read gives all ones,
  * a write is lost. */
 bool lab_mmio(struct vcpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
+
+/* Just before each KVM_RUN of cpu, on its own thread: a lab's device may
+ * inject an interrupt here (KVM_INTERRUPT, when the last exit said
+ * run->ready_for_interrupt_injection) or ask KVM to exit as soon as the
+ * guest can take one (run->request_interrupt_window: the exit is
+ * KVM_EXIT_IRQ_WINDOW_OPEN, and the next KVM_RUN comes here again). */
+void lab_before_run(struct vcpu *cpu);
+
+/* Guest vm has ended and its vCPU threads are gone: stop and join any
+ * thread the lab started for it. */
+void lab_vm_end(struct vm *vm);
 
 #endif
