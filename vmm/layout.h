@@ -19,8 +19,9 @@
  *   0xf0000  --disk: the BIOS ROM (bios/bios.asm), reset vector at 0xffff0
  *   0x100000 where protected/long-mode lessons and Multiboot kernels live
  *
- * Above RAM (LAYOUT_MEM_MAX) is the 32-bit MMIO hole: no memory slot, so
- * every access there is a KVM_EXIT_MMIO.
+ * Above the most RAM a guest can have (LAYOUT_MEM_MAX, 3 GiB) and below
+ * 4 GiB is the 32-bit MMIO hole: no memory slot, so every access there is
+ * a KVM_EXIT_MMIO.
  *   0xd0000000 lab 03's MMIO device (labs/03-mmio), one 4 KiB page
  */
 #ifndef VMM_LAYOUT_H
