@@ -9,6 +9,10 @@
 # scripts/grade.mk; every lab's guests (labs/*/*.asm) are built with `make`.
 
 LAB_DIRS := $(wildcard labs/[0-9][0-9]-*)
+# A lab's guests are 32-bit ELF linked at 0x7c00 (real mode), like the
+# lessons'; a lab whose guest is built otherwise says so in its guest.mk,
+# e.g. labs/03-mmio/%: NASM_FORMAT := elf64
+-include $(wildcard labs/*/guest.mk)
 LAB_GUEST_ELFS := $(patsubst %.asm,%.elf,$(wildcard labs/*/*.asm))
 EXTRA_GUESTS += $(LAB_GUEST_ELFS)
 # The student's file may warn while half-written; it still builds.

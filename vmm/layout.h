@@ -18,6 +18,11 @@
  *   0xb8000  VGA text screen, 80x25 cells of character + attribute bytes
  *   0xf0000  --disk: the BIOS ROM (bios/bios.asm), reset vector at 0xffff0
  *   0x100000 where protected/long-mode lessons and Multiboot kernels live
+ *
+ * Above the most RAM a guest can have (LAYOUT_MEM_MAX, 3 GiB) and below
+ * 4 GiB is the 32-bit MMIO hole: no memory slot, so every access there is
+ * a KVM_EXIT_MMIO.
+ *   0xd0000000 lab 03's MMIO device (labs/03-mmio), one 4 KiB page
  */
 #ifndef VMM_LAYOUT_H
 #define VMM_LAYOUT_H
@@ -47,6 +52,11 @@
 #define LAYOUT_BIOS_ROM 0xf0000ULL        /* 64 KiB, segment 0xf000 */
 #define LAYOUT_BIOS_ROM_SIZE 0x10000ULL
 #define LAYOUT_RESET_VECTOR 0xffff0ULL    /* F000:FFF0, the first instruction */
+
+/* Lab 03's device (labs/03-mmio): in the MMIO hole, below the
+ * interrupt controllers of --irqchip (0xfec00000 and up). */
+#define LAYOUT_LAB_MMIO 0xd0000000ULL
+#define LAYOUT_LAB_MMIO_SIZE 0x1000ULL
 
 /* GDT selectors for the segments the VMM sets up. */
 #define LAYOUT_SEL_CODE32 0x08

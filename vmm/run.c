@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gdb/gdb.h"
+#include "lab.h"
 #include "options.h"
 #include "vmm.h"
 #include "x86/bits.h"
@@ -178,10 +179,15 @@ static bool handle_exit(struct vcpu *cpu)
 	case KVM_EXIT_MMIO:
 		if (cpu->debug && gdb_vcpu_mmio_exit(cpu))
 			return true;   /* a write to a page the debugger watches */
+		if (lab_mmio(cpu, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			     run->mmio.is_write))
+			return true;   /* a lab's device (vmm/lab.h) */
 		handle_mmio(cpu);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;   /* kicked: the loop looks at why */
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return true;   /* a lab asked for it: lab_before_run() injects now */
 	case KVM_EXIT_DEBUG:
 		return gdb_vcpu_debug_exit(cpu);
 	case KVM_EXIT_SHUTDOWN:
@@ -237,6 +243,14 @@ static bool halted_for_good(struct vcpu *cpu)
 	return false;
 }
 
+/* Enter the guest until the next exit; a lab may inject an interrupt
+ * first (vmm/lab.h). */
+static int vcpu_enter(struct vcpu *cpu)
+{
+	lab_before_run(cpu);
+	return ioctl(cpu->fd, KVM_RUN, 0);
+}
+
 void vcpu_run_loop(struct vcpu *cpu)
 {
 	struct vm *vm = cpu->vm;
@@ -248,7 +262,7 @@ void vcpu_run_loop(struct vcpu *cpu)
 			cpu->exit_pending = false;   /* handle it before running again */
 		else if (cpu->debug && !gdb_vcpu_before_run(cpu))
 			break;
-		else if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+		else if (vcpu_enter(cpu) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				set_immediate_exit(cpu, false);
 				cpu->stats.exits[KVM_EXIT_INTR]++;
@@ -458,4 +472,6 @@ void vmm_wait(struct vmm *vmm, double timeout, int sigfd)
 		for (int i = 0; i < vmm->vms[g].ncpus; i++)
 			if (vmm->vms[g].cpus[i].joinable)
 				pthread_join(vmm->vms[g].cpus[i].thread, NULL);
+	for (int g = 0; g < vmm->nvms; g++)
+		lab_vm_end(&vmm->vms[g]);   /* a lab's threads (vmm/lab.h) */
 }
