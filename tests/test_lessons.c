@@ -694,6 +694,8 @@ Test(lessons, lesson_conf_reader)
 	cr_expect_eq(c.load_addr, 0x7c00);
 	cr_expect_eq(c.nargs, 0);
 	cr_expect_str_eq(c.input, "");
+	cr_expect_str_eq(c.boot, "elf");
+	cr_expect_not(lesson_boots_image(&c));
 	cr_expect_str_eq(c.solution_elf, "");
 	cr_expect(strstr(c.guest_elf, "/a.elf") && strncmp(c.guest_elf, dir, strlen(dir)) == 0,
 		  "%s", c.guest_elf);
@@ -714,6 +716,19 @@ Test(lessons, lesson_conf_reader)
 	cr_expect(strstr(c.solution_elf, "/solution/e.elf"), "%s", c.solution_elf);
 	remove_conf(dir);
 
+	write_conf(dir, sizeof(dir), "guest = k.c\nboot = floppy\nboot_sector = b.asm\n");
+	cr_assert_eq(lesson_conf_read(&c, dir, why, sizeof(why)), 0, "%s", why);
+	cr_expect_str_eq(c.boot, "floppy");
+	cr_expect_str_eq(c.boot_sector, "b.asm");
+	cr_expect(lesson_boots_image(&c));
+	{
+		char image[LESSON_PATH_MAX + 8];
+
+		lesson_image_of(image, sizeof(image), c.guest_elf);
+		cr_expect(strstr(image, "/k.img") && !strstr(image, ".elf"), "%s", image);
+	}
+	remove_conf(dir);
+
 	{
 		static const char *const bad[][2] = {
 			{ "guest = a.asm\nnonsense\n", ":2: not 'key = value'" },
@@ -721,6 +736,8 @@ Test(lessons, lesson_conf_reader)
 			{ "guest = a.asm\nformat = elf16\n", "format is elf32 or elf64" },
 			{ "guest = a.asm\nload_addr = 7c00h\n", "load_addr is a number" },
 			{ "exercise = e.asm\n", "names no guest" },
+			{ "guest = a.asm\nboot = cdrom\n", "boot is elf, disk or floppy" },
+			{ "guest = a.asm\nboot_sector = b.asm\n", "boot_sector needs boot = disk" },
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
