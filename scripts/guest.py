@@ -145,7 +145,7 @@ def image_for_file(elf, lesson):
     boot = ROOT / lesson.boot_sector_elf if lesson.boot_sector else None
     if boot is not None and not boot.is_file():
         raise UsageError(f"{lesson.boot_sector_elf} is not built yet: run make first")
-    make_image(image, [boot, elf] if boot else [elf])
+    make_image(image, lesson.boot, [boot, elf] if boot else [elf])
     print(f"guest: made the disk image {shown_path(image)}", file=sys.stderr)
     return image
 

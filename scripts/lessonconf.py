@@ -24,10 +24,14 @@ A lesson that boots from a disk image still builds each program as an ELF
 (gdb reads its symbols); the image beside it, PROGRAM.img, holds the bytes
 of boot_sector's ELF and then the program's, each padded to whole 512-byte
 sectors, so the program starts at sector 2 (CHS 0/0/2). Without
-boot_sector the program is the boot sector itself (linked at 0x7c00).
+boot_sector the program is the boot sector itself (linked at 0x7c00). The
+image is padded with zeros to whole tracks (63 sectors for a disk, 18 for
+a floppy), as a real disk has: a boot sector may read the whole first
+track, which QEMU's BIOS refuses past the end of a shorter image.
 
     python3 scripts/lessonconf.py --make build/lessons.mk   write the make fragment
-    python3 scripts/lessonconf.py --image OUT ELF...        write a disk image of ELFs
+    python3 scripts/lessonconf.py --image OUT BOOT ELF...   write a disk image of ELFs
+                                        (BOOT: disk or floppy, for its track size)
     python3 scripts/lessonconf.py 03                        print lesson 03's settings
 """
 
@@ -49,6 +53,7 @@ DEFAULT_BOOT = "elf"
 BOOT_SECTOR_ADDR = "0x7c00"  # where a BIOS loads sector 0
 BOOT_SECTOR_FORMAT = "elf32"  # a boot sector is 16-bit code, in an ELF32
 SECTOR_SIZE = 512
+TRACK_SECTORS = {"disk": 63, "floppy": 18}  # kvm-vmm's (and QEMU's) geometry, docs/pc.md
 IMAGE_SUFFIX = ".img"
 KEYS = ("guest", "exercise", "format", "load_addr", "args", "input", "boot", "boot_sector")
 REQUIRED_KEYS = ("guest", "exercise")
@@ -112,10 +117,11 @@ def image_of(elf):
     return Path(elf).with_suffix(IMAGE_SUFFIX)
 
 
-def make_image(out, elfs):
-    """Write the disk image out: the bytes each ELF loads (objcopy -O
-    binary), one after the other, each padded with zeros to whole sectors.
-    Raises LessonError when objcopy fails."""
+def make_image(out, boot, elfs):
+    """Write the disk image out for boot (disk or floppy): the bytes each ELF
+    loads (objcopy -O binary), one after the other, each padded with zeros
+    to whole sectors, and the image to whole tracks. Raises LessonError when
+    objcopy fails."""
     image = b""
     with tempfile.TemporaryDirectory(prefix="image.") as tmp:
         for n, elf in enumerate(elfs):
@@ -126,6 +132,7 @@ def make_image(out, elfs):
                 raise LessonError(f"objcopy cannot read {elf}: {done.stderr.strip()}")
             data = part.read_bytes()
             image += data + bytes(-len(data) % SECTOR_SIZE)
+    image += bytes(-len(image) % (TRACK_SECTORS[boot] * SECTOR_SIZE))
     Path(out).write_bytes(image)
 
 
@@ -241,7 +248,7 @@ def image_rules(lesson):
         " ".join([f"{d}/%{IMAGE_SUFFIX}:", f"{d}/%.elf", *([str(boot)] if boot else []),
                   "scripts/lessonconf.py"]),
         "\t$(call say,IMG,$@)",
-        " ".join(["\t$(Q)python3 scripts/lessonconf.py --image $@",
+        " ".join([f"\t$(Q)python3 scripts/lessonconf.py --image $@ {lesson.boot}",
                   *([str(boot)] if boot else []), "$<"]),
         f"EXTRA_GUESTS += {image_of(lesson.guest_elf)} "
         f"$(addsuffix {IMAGE_SUFFIX},$(basename $(wildcard {solution})))",
@@ -274,7 +281,8 @@ def make_fragment(lessons):
 
 def main(argv):
     usage = ("usage: scripts/lessonconf.py --make FILE         write the make fragment\n"
-             "       scripts/lessonconf.py --image OUT ELF...  write a disk image of ELFs\n"
+             "       scripts/lessonconf.py --image OUT disk|floppy ELF...\n"
+             "                                                 write a disk image of ELFs\n"
              "       scripts/lessonconf.py NN                  print lesson NN's settings")
     try:
         if len(argv) == 2 and argv[0] == "--make":
@@ -282,8 +290,8 @@ def main(argv):
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(make_fragment(all_lessons()))
             return 0
-        if len(argv) >= 3 and argv[0] == "--image":
-            make_image(argv[1], argv[2:])
+        if len(argv) >= 4 and argv[0] == "--image" and argv[2] in TRACK_SECTORS:
+            make_image(argv[1], argv[2], argv[3:])
             return 0
         if len(argv) == 1 and not argv[0].startswith("-"):
             lesson = find_lesson(argv[0])

@@ -108,6 +108,8 @@ protected:
 	call KERNEL_ADDR              ; kernel_entry.asm's _start
 	mov al, 0                     ; the kernel returned: end with status 0
 	out EXIT_PORT, al
+	cli                           ; a real PC (no exit port): halt for good
+	hlt
 
 ; The GDT: the null descriptor, then flat code and data segments.
 gdt:

@@ -84,7 +84,7 @@ def build(source, lesson, checks, workdir):
             return None, log
         if lesson.from_image:
             try:
-                make_image(image_of(elf), parts)
+                make_image(image_of(elf), lesson.boot, parts)
             except LessonError as e:
                 out.write(f"{e}\n".encode())
                 return None, log
