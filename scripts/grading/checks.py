@@ -109,9 +109,10 @@ class Check:
         return self.kind in ("register", "memory", "screen")
 
     @property
-    def screen_address(self):
-        """screen: the address of the first cell of the text."""
-        return VGA_TEXT_ADDR + VGA_CELL_BYTES * (self.row * VGA_COLUMNS + self.column)
+    def screen_row_address(self):
+        """screen: the address of the first cell of its row (the grader
+        reads the whole row, to say where the text is when it is elsewhere)."""
+        return VGA_TEXT_ADDR + VGA_CELL_BYTES * self.row * VGA_COLUMNS
 
     def description(self, exercise_name, language):
         """What the check line says is checked (before any hint)."""

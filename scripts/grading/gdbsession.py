@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.checks import VGA_CELL_BYTES
+from grading.checks import VGA_CELL_BYTES, VGA_COLUMNS
 from grading.text import read_lines
 
 PROBE = Path(__file__).resolve().parent / "gdb_probe.py"
@@ -103,8 +103,8 @@ class GdbSession:
             if check.kind == "register":
                 read = {"register": check.register}
             elif check.kind == "screen":
-                read = {"label": None, "offset": check.screen_address,
-                        "size": VGA_CELL_BYTES * len(check.text), "raw": True}
+                read = {"label": None, "offset": check.screen_row_address,
+                        "size": VGA_CELL_BYTES * VGA_COLUMNS, "raw": True}
             else:
                 read = {"label": check.label, "offset": check.offset, "size": check.size}
             self.where[check.number] = (stop, len(stops[stop]["reads"]))

@@ -191,18 +191,24 @@ class Grader:
             return len(self.run_output())
         return check.want
 
-    def judge_screen(self, check, description, cells):
-        """A screen check: the cells read from the text screen (a character
-        byte and an attribute byte each) against its text and attribute."""
-        characters, attributes = cells[0::VGA_CELL_BYTES], cells[1::VGA_CELL_BYTES]
-        right_text = characters == check.text.encode()
+    def judge_screen(self, check, description, row):
+        """A screen check: the cells of its row, read from the text screen
+        (a character byte and an attribute byte each), against its text
+        and attribute."""
+        start, end = check.column, check.column + len(check.text)
+        characters = row[0::VGA_CELL_BYTES]
+        attributes = row[1::VGA_CELL_BYTES][start:end]
+        right_text = characters[start:end] == check.text.encode()
         right_colour = check.attribute is None or all(a == check.attribute for a in attributes)
         if right_text and right_colour:
             self.verdict("PASS", check.points, description)
             return
         self.verdict("FAIL", check.points, description, check.hint)
-        shown = characters.decode("cp437")
+        shown = characters[start:end].decode("cp437")
         self.note(f'row {check.row} from column {check.column} showed "{shown}" at {check.at}')
+        elsewhere = characters.find(check.text.encode())
+        if not right_text and elsewhere >= 0:
+            self.note(f'"{check.text}" is on row {check.row} from column {elsewhere}')
         if check.attribute is not None:
             used = sorted(set(attributes))
             self.note("in attribute(s) " + ", ".join(f"{a:#04x}" for a in used))
