@@ -206,6 +206,7 @@ endif
 
 clean:
 	rm -rf build kvm-vmm $(GUEST_ELFS) $(GUEST_ELFS:.elf=.o) $(FLAT_BINS) $(EXTRA_GUESTS) \
+	       $(wildcard lessons/*/*.img lessons/*/solution/*.img) \
 	       $(shell find lessons labs tests -name '*.o.d' -o -name '*.o')
 
 # Each area keeps its own targets in its own fragment:

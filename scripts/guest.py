@@ -13,6 +13,10 @@ WHAT is one of
                   lesson's settings; without LESSON, the lesson is the folder
                   lessons/NN-topic/ the file is in (else lesson 01)
 
+A lesson that boots from a disk image (lesson.conf: boot = disk) runs the
+image made of the ELF (PROGRAM.img beside it, or made here for --file) with
+kvm-vmm --disk, and gdb reads the ELF's symbols.
+
 LESSON is 1, 01 or 01-hello (default 01). The guest's stdin:
   run     the terminal (type to the guest), or --input FILE
   debug   --input FILE, else the lesson's sample input (lesson.conf's input
@@ -36,7 +40,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lessonconf import ROOT, LessonError, find_lesson  # noqa: E402
+from lessonconf import ROOT, LessonError, find_lesson, image_of, make_image  # noqa: E402
 from grading.build import build  # noqa: E402
 from grading.checks import CHECKS_NAME, ChecksError, load_checks  # noqa: E402
 
@@ -107,7 +111,8 @@ def checks_of(lesson):
 
 
 def build_student_file(source, lesson):
-    """Build a .asm or .c as the grader does; returns the ELF's path."""
+    """Build a .asm or .c as the grader does (with its disk image, in a
+    lesson that boots from one); returns the ELF's path."""
     checks = checks_of(lesson)
     if checks is None:
         raise UsageError(f"lesson {lesson.name} has no {CHECKS_NAME}: it says how to build "
@@ -122,8 +127,27 @@ def build_student_file(source, lesson):
         sys.exit(BUILD_FAILED_STATUS)
     named = workdir / (source.stem + ".elf")
     os.replace(elf, named)
+    if lesson.from_image:
+        os.replace(image_of(elf), image_of(named))
     print(f"guest: built {shown} as {shown_path(named)}", file=sys.stderr)
     return named
+
+
+def image_for_file(elf, lesson):
+    """The disk image of an ELF given with --file: the one beside it (make
+    built it), else one made in the student build folder."""
+    beside = image_of(elf)
+    if beside.is_file() and beside.stat().st_mtime >= elf.stat().st_mtime:
+        return beside
+    workdir = ROOT / STUDENT_BUILD_DIR / lesson.name / elf.stem
+    workdir.mkdir(parents=True, exist_ok=True)
+    image = image_of(workdir / elf.name)
+    boot = ROOT / lesson.boot_sector_elf if lesson.boot_sector else None
+    if boot is not None and not boot.is_file():
+        raise UsageError(f"{lesson.boot_sector_elf} is not built yet: run make first")
+    make_image(image, lesson.boot, [boot, elf] if boot else [elf])
+    print(f"guest: made the disk image {shown_path(image)}", file=sys.stderr)
+    return image
 
 
 def guest_of(opts, lesson):
@@ -171,9 +195,16 @@ def say_command(command, stdin_path=None):
     print("guest: " + " ".join(words), file=sys.stderr)
 
 
+def vmm_args(lesson, elf):
+    """What kvm-vmm runs: the ELF, or the disk image made of it."""
+    if lesson.from_image:
+        return lesson.vmm_args(elf, image_for_file(Path(elf), lesson))
+    return lesson.vmm_args(elf)
+
+
 def run(opts, lesson, elf):
     """Run the guest with the terminal; kvm-vmm's status is ours."""
-    command = [runner(), *lesson.args, str(elf)]
+    command = [runner(), *lesson.args, *vmm_args(lesson, elf)]
     say_command(command, opts["input"])
     stdin = open(opts["input"], "rb") if opts["input"] else None
     try:
@@ -250,7 +281,7 @@ def wait_for_port(vmm, stderr_pipe):
 def debug(opts, lesson, elf, sample):
     """kvm-vmm under its stub, and gdb attached to it in this terminal."""
     stdin_path = opts["input"] or (str(sample) if sample else os.devnull)
-    command = [runner(), "--gdb", opts["port"], *lesson.args, str(elf)]
+    command = [runner(), "--gdb", opts["port"], *lesson.args, *vmm_args(lesson, elf)]
     say_command(command, stdin_path)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()

@@ -12,7 +12,9 @@ A session is a section (# or ## heading) whose title contains "session" and
 whose ``` blocks have lines starting with "(gdb) ". Its gdbinit is the one
 named with `-x PATH` in the section, else lessons/NN-*/gdbinit for
 `make debug LESSON=NN`. The gdbinit's line "# First: ./kvm-vmm --gdb 1234
-ARGS GUEST [< INPUT]" says how kvm-vmm runs; a line "# Varies: START; ..."
+ARGS GUEST [< INPUT]" says how kvm-vmm runs (for a disk boot, `--disk
+IMAGE`, gdb's GUEST is the .elf of its line "# Then: gdb GUEST -x ...");
+a line "# Varies: START; ..."
 names transcript lines (by how they start) whose values change from run to
 run (a clock, which vCPU came first): they are neither compared nor
 rewritten. Run it after `make`; review the diff (git diff) before committing.
@@ -88,11 +90,13 @@ def gdbinit_of(lines, heading):
 
 def replay(gdbinit, commands):
     """Run the session; every line gdb and kvm-vmm printed."""
-    setup, first, varies = [], None, []
+    setup, first, then, varies = [], None, [], []
     for line in gdbinit.read_text().split("\n"):
         line = line.strip()
         if line.startswith("# First:"):
             first = line[len("# First:"):].split()
+        elif line.startswith("# Then:"):
+            then = line[len("# Then:"):].split()
         elif line.startswith("# Varies:"):
             varies += [v.strip() for v in line[len("# Varies:"):].split(";") if v.strip()]
         elif line and not line.startswith("#"):
@@ -108,6 +112,8 @@ def replay(gdbinit, commands):
             args.append(word)
             if word.endswith(".elf") and guest is None:
                 guest = word
+    if guest is None:
+        guest = next((word for word in then if word.endswith(".elf")), None)
     vmm = subprocess.Popen(["./kvm-vmm", "--gdb", "0", *args], cwd=ROOT,
                            stdin=open(ROOT / stdin, "rb") if stdin else subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)

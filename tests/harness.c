@@ -24,6 +24,7 @@
 #define LISTENING "gdb: listening on 127.0.0.1:"
 #define DEFAULT_FORMAT "elf32"
 #define DEFAULT_LOAD_ADDR 0x7c00UL
+#define DEFAULT_BOOT "elf"
 #define CONF_LINE_MAX 512
 
 /* ---- processes ------------------------------------------------------------ */
@@ -477,6 +478,15 @@ static bool conf_set(struct lesson_conf *c, const char *key, char *value, char *
 		snprintf(c->exercise, sizeof(c->exercise), "%s", value);
 	} else if (strcmp(key, "input") == 0) {
 		snprintf(c->input, sizeof(c->input), "%s", value);
+	} else if (strcmp(key, "boot") == 0) {
+		if (strcmp(value, "elf") != 0 && strcmp(value, "disk") != 0 &&
+		    strcmp(value, "floppy") != 0) {
+			snprintf(why, why_size, "boot is elf, disk or floppy, not '%s'", value);
+			return false;
+		}
+		snprintf(c->boot, sizeof(c->boot), "%s", value);
+	} else if (strcmp(key, "boot_sector") == 0) {
+		snprintf(c->boot_sector, sizeof(c->boot_sector), "%s", value);
 	} else if (strcmp(key, "format") == 0) {
 		if (strcmp(value, "elf32") != 0 && strcmp(value, "elf64") != 0) {
 			snprintf(why, why_size, "format is elf32 or elf64, not '%s'", value);
@@ -505,7 +515,7 @@ static bool conf_set(struct lesson_conf *c, const char *key, char *value, char *
 		}
 	} else {
 		snprintf(why, why_size, "unknown key '%s' (guest, exercise, format, load_addr, "
-			 "args, input)", key);
+			 "args, input, boot, boot_sector)", key);
 		return false;
 	}
 	return true;
@@ -525,6 +535,7 @@ int lesson_conf_read(struct lesson_conf *c, const char *dir, char *why, size_t w
 	slash = strrchr(c->dir, '/');
 	snprintf(c->name, sizeof(c->name), "%s", slash ? slash + 1 : c->dir);
 	snprintf(c->format, sizeof(c->format), "%s", DEFAULT_FORMAT);
+	snprintf(c->boot, sizeof(c->boot), "%s", DEFAULT_BOOT);
 	c->load_addr = DEFAULT_LOAD_ADDR;
 
 	snprintf(path, sizeof(path), "%s/lesson.conf", c->dir);
@@ -557,6 +568,10 @@ int lesson_conf_read(struct lesson_conf *c, const char *dir, char *why, size_t w
 		snprintf(why, why_size, "%s names no guest", path);
 		return -1;
 	}
+	if (*c->boot_sector && !lesson_boots_image(c)) {
+		snprintf(why, why_size, "%s: boot_sector needs boot = disk or floppy", path);
+		return -1;
+	}
 	elf_path(c->guest_elf, sizeof(c->guest_elf), c->dir, "", c->guest);
 	if (*c->exercise)
 		elf_path(c->solution_elf, sizeof(c->solution_elf), c->dir, "solution", c->exercise);
@@ -583,10 +598,40 @@ char *lesson_input(const struct lesson_conf *c)
 	return text;
 }
 
+bool lesson_boots_image(const struct lesson_conf *c)
+{
+	return strcmp(c->boot, DEFAULT_BOOT) != 0;
+}
+
+void lesson_image_of(char *out, size_t size, const char *elf)
+{
+	const char *dot = strrchr(elf, '.');
+	int stem = dot ? (int)(dot - elf) : (int)strlen(elf);
+
+	snprintf(out, size, "%.*s.img", stem, elf);
+}
+
+/* Put what kvm-vmm runs for elf at argv[n]: elf, or --disk (--floppy) and
+ * its image, kept in image. Returns the new n. */
+static int lesson_program_args(const struct lesson_conf *c, const char *elf, char **argv, int n,
+			       char *boot_option, size_t option_size, char *image,
+			       size_t image_size)
+{
+	if (!lesson_boots_image(c)) {
+		argv[n++] = (char *)elf;
+		return n;
+	}
+	snprintf(boot_option, option_size, "--%s", c->boot);
+	lesson_image_of(image, image_size, elf);
+	argv[n++] = boot_option;
+	argv[n++] = image;
+	return n;
+}
+
 struct run_result run_lesson(const struct lesson_conf *c, const char *elf, const char *input,
 			     ...)
 {
-	char *argv[MAX_ARGS];
+	char *argv[MAX_ARGS], boot_option[LESSON_VALUE_MAX + 2], image[LESSON_PATH_MAX + 8];
 	int n = 0;
 	const char *a;
 	struct run_result r;
@@ -596,10 +641,11 @@ struct run_result run_lesson(const struct lesson_conf *c, const char *elf, const
 	for (int i = 0; i < c->nargs; i++)
 		argv[n++] = (char *)c->args[i];
 	va_start(ap, input);
-	while (n < MAX_ARGS - 2 && (a = va_arg(ap, const char *)) != NULL)
+	while (n < MAX_ARGS - 3 && (a = va_arg(ap, const char *)) != NULL)
 		argv[n++] = (char *)a;
 	va_end(ap);
-	argv[n++] = (char *)elf;
+	n = lesson_program_args(c, elf, argv, n, boot_option, sizeof(boot_option), image,
+				sizeof(image));
 	argv[n] = NULL;
 	cr_assert_eq(run_argv(&r, argv, input, GUEST_TIMEOUT_S), 0, "cannot start kvm-vmm");
 	cr_assert(!r.timed_out, "%s: %s did not finish in %.0f s", c->name, elf, GUEST_TIMEOUT_S);
@@ -608,12 +654,14 @@ struct run_result run_lesson(const struct lesson_conf *c, const char *elf, const
 
 int lesson_start_gdb(struct child *vmm, const struct lesson_conf *c)
 {
-	char *args[LESSON_MAX_ARGS + 2];
+	char *args[LESSON_MAX_ARGS + 3], boot_option[LESSON_VALUE_MAX + 2];
+	char image[LESSON_PATH_MAX + 8];
 	int n = 0, port;
 
 	for (int i = 0; i < c->nargs; i++)
 		args[n++] = (char *)c->args[i];
-	args[n++] = (char *)c->guest_elf;
+	n = lesson_program_args(c, c->guest_elf, args, n, boot_option, sizeof(boot_option), image,
+				sizeof(image));
 	args[n] = NULL;
 	port = child_start_gdb_argv(vmm, args);
 	cr_assert_gt(port, 0, "%s: kvm-vmm did not print its gdb port: %s", c->name,

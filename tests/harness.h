@@ -131,9 +131,18 @@ struct lesson_conf {
 	char args[LESSON_MAX_ARGS][LESSON_VALUE_MAX]; /* args, split at spaces */
 	int nargs;
 	char input[LESSON_VALUE_MAX];       /* input: a file in dir fed to stdin, or "" */
+	char boot[LESSON_VALUE_MAX];        /* boot: elf (default), disk or floppy */
+	char boot_sector[LESSON_VALUE_MAX]; /* boot_sector: "boot.asm", or "" */
 	char guest_elf[LESSON_PATH_MAX];    /* what make builds of guest: dir/matrix.elf */
 	char solution_elf[LESSON_PATH_MAX]; /* of the reference solution: dir/solution/exercise.elf */
 };
+
+/* Does kvm-vmm boot the lesson's programs from a disk image (boot = disk
+ * or floppy)? Then each ELF has its image beside it, X.elf -> X.img. */
+bool lesson_boots_image(const struct lesson_conf *c);
+
+/* The disk image made of elf: the same path with .img. */
+void lesson_image_of(char *out, size_t size, const char *elf);
 
 /* Read DIR/lesson.conf ('key = value' lines, '#' comments, blank lines)
  * into c. Returns 0, or -1 with the reason in why (no file, a line that is
@@ -148,12 +157,14 @@ void lesson_load(struct lesson_conf *c, const char *dir);
 char *lesson_input(const struct lesson_conf *c);
 
 /* Run `elf` as lesson.conf says: kvm-vmm, its args, then the extra
- * arguments (NULL-terminated), then elf; stdin from `input` (NULL: none).
+ * arguments (NULL-terminated), then elf (or --disk and elf's image, for a
+ * lesson that boots from one); stdin from `input` (NULL: none).
  * Fails if it could not start or hung (Criterion). Free with run_free(). */
 struct run_result run_lesson(const struct lesson_conf *c, const char *elf, const char *input,
 			     ...);
 
-/* Start the lesson's guest under kvm-vmm --gdb 0 with its args; returns
+/* Start the lesson's guest under kvm-vmm --gdb 0 with its args (from its
+ * disk image, for a lesson that boots from one); returns
  * the port (Criterion: fails if kvm-vmm printed none). */
 int lesson_start_gdb(struct child *vmm, const struct lesson_conf *c);
 

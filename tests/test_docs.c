@@ -45,7 +45,9 @@
  *   of lesson NN for `make debug LESSON=NN`. The gdbinit's comment
  *   "# First: ./kvm-vmm --gdb 1234 GUEST [< INPUT]" says how to start the
  *   VMM: the test runs that with --gdb 0 (and INPUT on stdin), then
- *   `gdb -batch -nx GUEST` with the gdbinit's commands (its `target remote`
+ *   `gdb -batch -nx GUEST` (a disk boot, "# First: ./kvm-vmm --gdb 1234
+ *   --disk IMAGE", names no ELF: GUEST is then the first .elf of the
+ *   comment "# Then: gdb GUEST -x ...") with the gdbinit's commands (its `target remote`
  *   aimed at the port kvm-vmm printed), then every command typed after
  *   "(gdb) " in the section, in order.
  *   Passes when: gdb ends in time and reports none of the errors in
@@ -768,9 +770,21 @@ struct replay {
 	int nvaries;
 };
 
+/* The first word of a line that ends in .elf, or NULL (line is cut into
+ * words). */
+static const char *first_elf(char *line)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		if (strlen(w) > 4 && strcmp(w + strlen(w) - 4, ".elf") == 0)
+			return w;
+	return NULL;
+}
+
 static bool replay_prepare(struct replay *r, const struct session *s)
 {
-	char *lines[MAX_GDB], *first = NULL, *save = NULL;
+	char *lines[MAX_GDB], *first = NULL, *then = NULL, *save = NULL;
 	int n, argc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -784,6 +798,8 @@ static bool replay_prepare(struct replay *r, const struct session *s)
 
 		if (starts_with(t, "# First:"))
 			first = t + strlen("# First:");
+		else if (starts_with(t, "# Then:"))
+			then = t + strlen("# Then:");
 		else if (starts_with(t, "# Varies:"))
 			for (char *v = strtok_r(t + strlen("# Varies:"), ";", &save);
 			     v && r->nvaries < MAX_VARIES; v = strtok_r(NULL, ";", &save))
@@ -811,7 +827,10 @@ static bool replay_prepare(struct replay *r, const struct session *s)
 				r->guest = w;
 		}
 	}
-	cr_expect_not_null(r->guest, "%s: the First line names no .elf guest", s->gdbinit);
+	if (!r->guest && then)
+		r->guest = first_elf(then);
+	cr_expect_not_null(r->guest, "%s: neither the First nor the Then line names a .elf",
+			   s->gdbinit);
 	return r->guest != NULL;
 }
 

@@ -4,8 +4,9 @@
  * the READMEs teach a student to look at must be there -- the mode switch
  * of lessons 08 and 10, the paging alias and page fault of 09, the
  * exception frames and the hlt of 11, a system call from ring 3 in 12, the
- * vCPUs of 13 as gdb threads, C source level in 14. Each session ends with
- * the guest's exit, its output equal to expected-output.txt.
+ * vCPUs of 13 as gdb threads, C source level in 14, a PC boot in 15 (the
+ * boot sector at 0x7C00, the kernel it loaded from the disk). Each session
+ * ends with the guest's exit, its output equal to expected-output.txt.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #define USER_DIR "lessons/12-user-mode"
 #define SMP_DIR "lessons/13-smp"
 #define CKERNEL_DIR "lessons/14-c-kernel"
+#define PC_BOOT_DIR "lessons/15-pc-boot"
 
 #define SMP_NCPUS 4        /* smp.asm: NCPUS */
 #define SMP_COUNT_K 2000   /* smp.asm: COUNT_K */
@@ -337,6 +339,51 @@ Test(lesson_gdb, c_kernel_source_level, .timeout = SESSION_TIMEOUT)
 	assert_has(g.out, "Old value = 0");
 	assert_has(g.out, "New value = 1");
 	assert_has(g.out, "{size = 20, addr = 0, len = 654336, type = 1}");
+	assert_has(g.out, "exited normally");
+	expected_path(expected, sizeof(expected), &c);
+	finish_vmm_with(&vmm, 0, expected);
+	run_free(&g);
+}
+
+/* Lesson 15: the BIOS hands over at 0x7C00 with DL = 0x80 and the signed
+ * sector there; after int 13h, AH = 0 and AL = 16 sectors read, CF clear;
+ * the kernel it loaded stops at kernel_main (a breakpoint set before the
+ * read), in protected mode; its text is in video memory and the CRT
+ * controller's cursor after it. */
+#define PC_BOOT_SECTORS_READ "0x10"     /* boot.asm: KERNEL_SECTORS, AH = 0 */
+#define PC_CURSOR_AFTER 288              /* row 3, after 48 characters */
+
+Test(lesson_gdb, pc_boot_sector_and_kernel, .timeout = SESSION_TIMEOUT)
+{
+	struct lesson_conf c;
+	struct child vmm;
+	struct run_result g;
+	char expected[LESSON_PATH_MAX + 32], want[64];
+	int port;
+
+	lesson_load(&c, PC_BOOT_DIR);
+	port = lesson_start_gdb(&vmm, &c);
+	gdb_batch(&g, port, c.guest_elf, "add-symbol-file " PC_BOOT_DIR "/boot.elf",
+		  "set architecture i8086", "break *0x7c00", "continue", "p/x $dl", "p/x $pc",
+		  "x/2xb 0x7dfe", "break read_done", "continue", "p/x $ax",
+		  "p ($eflags & 1) == 0", "delete", "break kernel_main", "continue",
+		  "set architecture i386", "p/x $cs", "p/x $cr0 & 1", "next", "next", "next",
+		  "next", "next",
+		  "p/x *(unsigned short *)(0xb8000 + 3*160)", "p cursor", "continue", NULL);
+	assert_has(g.out, "Breakpoint 1, _start () at " PC_BOOT_DIR "/boot.asm:");
+	assert_has(g.out, "$1 = 0x80\n");
+	assert_has(g.out, "$2 = 0x7c00\n");
+	assert_has(g.out, "0x7dfe:\t0x55\t0xaa\n");
+	assert_has(g.out, "Breakpoint 2, read_done ()");
+	assert_has(g.out, "$3 = " PC_BOOT_SECTORS_READ "\n");
+	assert_has(g.out, "$4 = 1\n");                /* CF clear: the read succeeded */
+	assert_has(g.out, "Breakpoint 3, kernel_main () at " PC_BOOT_DIR "/kernel.c:");
+	assert_has(g.out, "$5 = 0x8\n");              /* the boot sector's code segment */
+	assert_has(g.out, "$6 = 0x1\n");              /* CR0.PE */
+	assert_has(g.out, "\n48\t}\n");                /* kernel_main's last line */
+	assert_has(g.out, "$7 = 0x1f48\n");           /* 'H', white on blue */
+	snprintf(want, sizeof(want), "$8 = %d\n", PC_CURSOR_AFTER);
+	assert_has(g.out, want);
 	assert_has(g.out, "exited normally");
 	expected_path(expected, sizeof(expected), &c);
 	finish_vmm_with(&vmm, 0, expected);

@@ -656,6 +656,93 @@ Test(lessons, c_kernel_reads_the_memory_size)
 	run_free(&r);
 }
 
+/* Lesson 15 boots from a disk image: make built kernel.img of whole tracks
+ * (63 sectors), the boot sector (boot.elf's bytes, signed 55 AA) in sector
+ * 0 and the kernel's bytes (kernel.elf's loadable segment) from sector 1
+ * on, within the KERNEL_SECTORS the boot sector reads. */
+#define PC_BOOT_DIR "lessons/15-pc-boot"
+#define SECTOR_SIZE 512
+#define BOOT_SIGNATURE_AT 510
+#define PC_KERNEL_SECTORS 16 /* boot.asm: KERNEL_SECTORS */
+#define DISK_TRACK_SECTORS 63 /* docs/pc.md: a hard disk's sectors a track */
+
+/* The bytes of a 32-bit ELF's first loadable segment (a pointer into elf)
+ * and their number. */
+static const unsigned char *elf32_first_segment(const unsigned char *elf, size_t len,
+						size_t *size)
+{
+	const Elf32_Ehdr *h = (const void *)elf;
+
+	cr_assert(len >= sizeof(*h) && memcmp(elf, ELFMAG, SELFMAG) == 0 &&
+		  elf[EI_CLASS] == ELFCLASS32, "not an ELF32 file");
+	for (int i = 0; i < h->e_phnum; i++) {
+		const Elf32_Phdr *ph = (const void *)(elf + h->e_phoff + i * h->e_phentsize);
+
+		cr_assert_leq(h->e_phoff + (i + 1) * h->e_phentsize, len);
+		if (ph->p_type == PT_LOAD) {
+			cr_assert_leq(ph->p_offset + ph->p_filesz, len);
+			*size = ph->p_filesz;
+			return elf + ph->p_offset;
+		}
+	}
+	cr_assert_fail("no loadable segment");
+	return NULL;
+}
+
+Test(lessons, disk_image_is_boot_sector_then_kernel)
+{
+	struct lesson_conf c;
+	char image_path[LESSON_PATH_MAX + 8];
+	size_t image_len, boot_len, kernel_len, boot_size, kernel_size;
+	unsigned char *image, *boot, *kernel;
+	const unsigned char *boot_bytes, *kernel_bytes;
+
+	lesson_load(&c, PC_BOOT_DIR);
+	cr_assert(lesson_boots_image(&c), "%s: lesson.conf does not say boot = disk", c.name);
+	cr_expect_str_eq(c.boot_sector, "boot.asm");
+	lesson_image_of(image_path, sizeof(image_path), c.guest_elf);
+	image = (unsigned char *)slurp(image_path, &image_len);
+	boot = (unsigned char *)slurp(PC_BOOT_DIR "/boot.elf", &boot_len);
+	kernel = (unsigned char *)slurp(c.guest_elf, &kernel_len);
+	cr_assert(image && boot && kernel, "%s: not built (make)", c.name);
+
+	cr_expect_eq(image_len % (DISK_TRACK_SECTORS * SECTOR_SIZE), 0,
+		     "%s: %zu bytes, not whole tracks", image_path, image_len);
+	cr_assert_gt(image_len, SECTOR_SIZE, "%s: no kernel after the boot sector", image_path);
+	boot_bytes = elf32_first_segment(boot, boot_len, &boot_size);
+	cr_expect_eq(boot_size, SECTOR_SIZE, "boot.elf loads %zu bytes, not one sector", boot_size);
+	cr_expect(memcmp(image, boot_bytes, SECTOR_SIZE) == 0, "sector 0 is not boot.elf's bytes");
+	cr_expect(image[BOOT_SIGNATURE_AT] == 0x55 && image[BOOT_SIGNATURE_AT + 1] == 0xAA,
+		  "sector 0 does not end with 55 AA");
+	kernel_bytes = elf32_first_segment(kernel, kernel_len, &kernel_size);
+	cr_expect_leq(kernel_size, PC_KERNEL_SECTORS * SECTOR_SIZE,
+		      "the kernel is longer than the %d sectors the boot sector reads",
+		      PC_KERNEL_SECTORS);
+	cr_assert_leq(SECTOR_SIZE + kernel_size, image_len);
+	cr_expect(memcmp(image + SECTOR_SIZE, kernel_bytes, kernel_size) == 0,
+		  "sector 1 on is not kernel.elf's bytes");
+	free(image);
+	free(boot);
+	free(kernel);
+}
+
+/* The grader's image of the reference solution boots like make's: the
+ * screen shows the solution's title (exercise-expected.txt), status 0. */
+Test(lessons, disk_lesson_solution_boots_from_its_image)
+{
+	struct lesson_conf c;
+	char image_path[LESSON_PATH_MAX + 8];
+	struct run_result r;
+
+	lesson_load(&c, PC_BOOT_DIR);
+	lesson_image_of(image_path, sizeof(image_path), c.solution_elf);
+	cr_assert_eq(access(image_path, R_OK), 0, "%s is not built (make)", image_path);
+	r = run_guest("--disk", image_path, NULL);
+	expect_output_file(&r, PC_BOOT_DIR "/exercise-expected.txt", 0);
+	assert_has(r.out, "                               Booted by mini-kvm\n");
+	run_free(&r);
+}
+
 /* ---- the lesson.conf reader itself ----------------------------------------------- */
 
 /* Write text to DIR/lesson.conf in a fresh temporary DIR (its path in dir). */
@@ -694,6 +781,8 @@ Test(lessons, lesson_conf_reader)
 	cr_expect_eq(c.load_addr, 0x7c00);
 	cr_expect_eq(c.nargs, 0);
 	cr_expect_str_eq(c.input, "");
+	cr_expect_str_eq(c.boot, "elf");
+	cr_expect_not(lesson_boots_image(&c));
 	cr_expect_str_eq(c.solution_elf, "");
 	cr_expect(strstr(c.guest_elf, "/a.elf") && strncmp(c.guest_elf, dir, strlen(dir)) == 0,
 		  "%s", c.guest_elf);
@@ -714,6 +803,19 @@ Test(lessons, lesson_conf_reader)
 	cr_expect(strstr(c.solution_elf, "/solution/e.elf"), "%s", c.solution_elf);
 	remove_conf(dir);
 
+	write_conf(dir, sizeof(dir), "guest = k.c\nboot = floppy\nboot_sector = b.asm\n");
+	cr_assert_eq(lesson_conf_read(&c, dir, why, sizeof(why)), 0, "%s", why);
+	cr_expect_str_eq(c.boot, "floppy");
+	cr_expect_str_eq(c.boot_sector, "b.asm");
+	cr_expect(lesson_boots_image(&c));
+	{
+		char image[LESSON_PATH_MAX + 8];
+
+		lesson_image_of(image, sizeof(image), c.guest_elf);
+		cr_expect(strstr(image, "/k.img") && !strstr(image, ".elf"), "%s", image);
+	}
+	remove_conf(dir);
+
 	{
 		static const char *const bad[][2] = {
 			{ "guest = a.asm\nnonsense\n", ":2: not 'key = value'" },
@@ -721,6 +823,8 @@ Test(lessons, lesson_conf_reader)
 			{ "guest = a.asm\nformat = elf16\n", "format is elf32 or elf64" },
 			{ "guest = a.asm\nload_addr = 7c00h\n", "load_addr is a number" },
 			{ "exercise = e.asm\n", "names no guest" },
+			{ "guest = a.asm\nboot = cdrom\n", "boot is elf, disk or floppy" },
+			{ "guest = a.asm\nboot_sector = b.asm\n", "boot_sector needs boot = disk" },
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

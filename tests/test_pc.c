@@ -396,25 +396,28 @@ Test(pc, qemu_gdb_options)
 	finish_vmm_with(&vmm, 3, NULL);
 }
 
-/* A tutorial's OS image: a boot sector that loads a C kernel with int 13h
- * and switches to protected mode; gdb debugs the kernel by its symbols. */
+/* A tutorial's OS image, lesson 15's: a boot sector that loads a C kernel
+ * with int 13h and switches to protected mode; gdb debugs the kernel by its
+ * symbols. */
+#define PC_BOOT "lessons/15-pc-boot/"
+
 Test(pc, gdb_on_a_kernel_loaded_from_disk)
 {
 	struct child vmm;
 	struct run_result g;
-	int port = child_start_gdb(&vmm, "--disk", "tests/guests/pcos/os-image.img", NULL);
+	int port = child_start_gdb(&vmm, "--disk", PC_BOOT "kernel.img", NULL);
 
 	cr_assert(port > 0, "no gdb port: %s", vmm.err_buf);
-	gdb_batch(&g, port, "tests/guests/pcos/kernel.elf", "break kernel_main", "continue",
+	gdb_batch(&g, port, PC_BOOT "kernel.elf", "break kernel_main", "continue",
 		  "next", "next", "bt", "p offset", "continue", NULL);
-	assert_has(g.out, "Breakpoint 1, kernel_main () at tests/guests/pcos/kernel.c:");
-	assert_has(g.out, "offset = print_at(\"Hello from the C kernel\", offset);");
-	assert_has(g.out, "#0  kernel_main () at tests/guests/pcos/kernel.c:");
+	assert_has(g.out, "Breakpoint 1, kernel_main () at " PC_BOOT "kernel.c:");
+	assert_has(g.out, "offset = print_at(\"Hello from the C kernel\", offset,");
+	assert_has(g.out, "#0  kernel_main () at " PC_BOOT "kernel.c:");
 	assert_has(g.out, " in _start ()");
 	assert_has(g.out, "$1 = 240\n");     /* row 3, column 0 */
 	assert_has(g.out, "exited normally");
 	run_free(&g);
-	finish_vmm_with(&vmm, 0, PC "os-image.txt");
+	finish_vmm_with(&vmm, 0, PC_BOOT "expected-output.txt");
 }
 
 Test(pc, qemu_options_parsed)

@@ -8,13 +8,15 @@ order they are printed (docs/teaching.md has the full list):
 
     [[check]]
     kind = "register"              # builds, output, output_contains, exit,
-    points = 4                     # register or memory
+    points = 4                     # register, memory or screen
     register = "eax"
     value = 46368                  # or "output_length": the bytes printed
     at = "done"                    # the label where gdb stops (default done)
     hint = "step (eax, ebx) = (ebx, eax + ebx) N times before done"
     note = "..."                   # optional: said under the check when it fails
     # memory checks may also say ignore_bits = "0x..." (bits the CPU sets)
+    # screen checks say row, column, text (and attribute): what the VGA text
+    # screen at 0xB8000 shows there when the program reaches the label
 
 A mistake here is the teacher's, never the student's: ChecksError stops the
 grader with status 2 and says which check is wrong.
@@ -37,6 +39,14 @@ DEFAULT_CFLAGS = ("-m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-p
                   "-fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only "
                   "-nostdlib -g -O0")
 MEMORY_SIZES = (1, 2, 4, 8)  # bytes a memory check may read
+# The VGA text screen a screen check reads (docs/pc.md): 80x25 cells of a
+# character byte and an attribute byte, row by row, from 0xB8000.
+VGA_TEXT_ADDR = 0xB8000
+VGA_COLUMNS = 80
+VGA_ROWS = 25
+VGA_CELL_BYTES = 2
+ATTRIBUTE_MAX = 0xFF
+PRINTABLE = re.compile(r"^[ -~]+$")  # what a screen check's text may hold
 
 # The settings a checks.toml may give before its checks.
 SETTINGS = ("input", "timeout", "gdb_timeout", "link_with", "cflags", "check")
@@ -48,6 +58,7 @@ KINDS = {
     "exit": (("status",), ()),
     "register": (("register", "value"), ("at", "note")),
     "memory": (("address", "size", "value"), ("at", "ignore_bits", "note")),
+    "screen": (("row", "column", "text"), ("attribute", "at", "note")),
 }
 NUMBER = re.compile(r"^(-?)(?:0[xX]([0-9a-fA-F]+)|([0-9]+))$")
 ADDRESS = re.compile(r"^([A-Za-z_.?$@][\w.?$@]*)\s*(?:([+-])\s*(0[xX][0-9a-fA-F]+|[0-9]+))?$")
@@ -88,10 +99,20 @@ class Check:
     want: int = 0  # the same as a number (None: OUTPUT_LENGTH, known after the run)
     ignore_bits: int = 0  # memory: bits the CPU may change, not compared
     note: str = ""  # said under the check when it fails (what the CPU does)
+    row: int = 0  # screen: where the text starts, from 0
+    column: int = 0
+    attribute: int = None  # screen: every cell's attribute byte, None: not checked
+    attribute_text: str = ""  # the same as written ("0x2f")
 
     @property
     def uses_gdb(self):
-        return self.kind in ("register", "memory")
+        return self.kind in ("register", "memory", "screen")
+
+    @property
+    def screen_row_address(self):
+        """screen: the address of the first cell of its row (the grader
+        reads the whole row, to say where the text is when it is elsewhere)."""
+        return VGA_TEXT_ADDR + VGA_CELL_BYTES * self.row * VGA_COLUMNS
 
     def description(self, exercise_name, language):
         """What the check line says is checked (before any hint)."""
@@ -105,6 +126,10 @@ class Check:
             return f'output contains "{self.text}"'
         if self.kind == "exit":
             return f"exit status is {self.status}"
+        if self.kind == "screen":
+            colour = f" in attribute {self.attribute_text}" if self.attribute is not None else ""
+            return (f'screen row {self.row}, column {self.column} shows "{self.text}"{colour} '
+                    f"at label {self.at}")
         if self.kind == "register":
             if self.want is None:
                 return f"{self.register} = the number of bytes printed, at label {self.at}"
@@ -197,6 +222,8 @@ def _check(lesson_dir, number, table):
         check.text = _text(where, "text", table["text"])
     elif kind == "exit":
         check.status = _whole(where, "status", table["status"])
+    elif kind == "screen":
+        _screen(where, check, table)
     elif kind in ("register", "memory"):
         check.at = _text(where, "at", table.get("at", DEFAULT_LABEL))
         check.note = _text(where, "note", table.get("note", ""))
@@ -214,6 +241,27 @@ def _check(lesson_dir, number, table):
             if check.size not in MEMORY_SIZES or isinstance(check.size, bool):
                 raise ChecksError(f"{where}: 'size' is 1, 2, 4 or 8 bytes, got {check.size!r}")
     return check
+
+
+def _screen(where, check, table):
+    """row, column, text and attribute of a screen check."""
+    check.at = _text(where, "at", table.get("at", DEFAULT_LABEL))
+    check.note = _text(where, "note", table.get("note", ""))
+    check.row = _whole(where, "row", table["row"])
+    check.column = _whole(where, "column", table["column"])
+    check.text = _text(where, "text", table["text"])
+    if check.row >= VGA_ROWS or check.column >= VGA_COLUMNS:
+        raise ChecksError(f"{where}: row is 0 to {VGA_ROWS - 1} and column 0 to "
+                          f"{VGA_COLUMNS - 1}, got {check.row}, {check.column}")
+    if not PRINTABLE.match(check.text):
+        raise ChecksError(f"{where}: 'text' is printable ASCII, got {check.text!r}")
+    if check.column + len(check.text) > VGA_COLUMNS:
+        raise ChecksError(f"{where}: the text runs past column {VGA_COLUMNS - 1}")
+    if "attribute" in table:
+        check.attribute_text, check.attribute = _number_text(where, "attribute",
+                                                             table["attribute"])
+        if not 0 <= check.attribute <= ATTRIBUTE_MAX:
+            raise ChecksError(f"{where}: 'attribute' is a byte, got {check.attribute_text}")
 
 
 def load_checks(lesson_dir):

@@ -8,7 +8,8 @@ The request is a JSON file named by the environment variable GRADE_PROBE:
     {"port": 40123, "result": "/tmp/grade.x/probe-result.json",
      "stops": [{"label": "done",
                 "reads": [{"register": "eax"},
-                          {"label": "result", "offset": 4, "size": 2}]}]}
+                          {"label": "result", "offset": 4, "size": 2},
+                          {"label": null, "offset": 753664, "size": 6, "raw": true}]}]}
 
 and the result, rewritten after every stop (a session stopped by the
 grader's time limit still tells what it found):
@@ -16,9 +17,11 @@ grader's time limit still tells what it found):
     {"connected": true, "ended": false, "exit_code": null, "error": "",
      "stops": [{"label": "done", "address": 31760, "missing": false,
                 "reached": true,
-                "reads": [{"value": 46368, "size": 4}, {"error": "..."}]}]}
+                "reads": [{"value": 46368, "size": 4}, {"error": "..."},
+                          {"hex": "480748074807", "size": 6}]}]}
 
-A read has a value (unsigned, as many bytes as size) or an error, or
+A read has a value (unsigned, as many bytes as size; a raw read: the bytes
+in hexadecimal) or an error, or
 {"missing_label": "result"} when the label it reads at does not exist; it is
 null until the guest reaches its stop. A stop is missing when the program
 has no such label; reached once the guest stopped there. ended: the program
@@ -58,9 +61,12 @@ def read_register(name):
     return {"value": unsigned(int(value), size), "size": size}
 
 
-def read_memory(address, size):
-    """{"value", "size"}: the size-byte little-endian number at address."""
+def read_memory(address, size, raw=False):
+    """{"value", "size"}: the size-byte little-endian number at address;
+    raw: {"hex", "size"}, the bytes themselves."""
     data = bytes(gdb.selected_inferior().read_memory(address, size))
+    if raw:
+        return {"hex": data.hex(), "size": size}
     return {"value": int.from_bytes(data, "little"), "size": size}
 
 
@@ -69,7 +75,7 @@ def read(spec):
     try:
         if "register" in spec:
             return read_register(spec["register"])
-        return read_memory(spec["address"], spec["size"])
+        return read_memory(spec["address"], spec["size"], spec.get("raw", False))
     except (gdb.error, gdb.MemoryError, ValueError) as e:
         return {"error": str(e)}
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.checks import VGA_CELL_BYTES, VGA_COLUMNS
 from grading.text import read_lines
 
 PROBE = Path(__file__).resolve().parent / "gdb_probe.py"
@@ -30,7 +31,7 @@ GDB_LOG_LINES = 8  # lines of gdb's log shown when it went wrong
 @dataclass
 class Reading:
     """What a register or memory check gets from the session."""
-    value: int = None  # the value read, unsigned; None when not read
+    value: int = None  # the value read, unsigned (a screen check: the bytes); None when not read
     size: int = 0  # its size in bytes
     skip: str = ""  # why the check cannot run on this machine
     why: str = ""  # why there is no value (the check fails)
@@ -78,7 +79,7 @@ class GdbSession:
         vmm_err = self.workdir / "gdb-vmm.err"
         command = [self.vmm, "--gdb", "0",
                    "--timeout", str(self.checks.timeout + timeout),
-                   *self.lesson.args, str(self.elf)]
+                   *self.lesson.args, *self.lesson.vmm_args(self.elf)]
         with open(self.stdin_path, "rb") as stdin, \
                 open(self.workdir / "gdb-vmm.out", "wb") as out, open(vmm_err, "wb") as err:
             vmm = subprocess.Popen(command, stdin=stdin, stdout=out, stderr=err)
@@ -101,6 +102,9 @@ class GdbSession:
             stop = by_label[check.at]
             if check.kind == "register":
                 read = {"register": check.register}
+            elif check.kind == "screen":
+                read = {"label": None, "offset": check.screen_row_address,
+                        "size": VGA_CELL_BYTES * VGA_COLUMNS, "raw": True}
             else:
                 read = {"label": check.label, "offset": check.offset, "size": check.size}
             self.where[check.number] = (stop, len(stops[stop]["reads"]))
@@ -177,6 +181,8 @@ class GdbSession:
             if "error" in read:
                 return Reading(why=f"gdb stopped at {label} but could not read the value",
                                notes=["gdb said:", f"| {read['error']}"])
+            if "hex" in read:
+                return Reading(value=bytes.fromhex(read["hex"]), size=read["size"])
             return Reading(value=read["value"], size=read["size"])
         if self.result["ended"]:
             return Reading(why=f"your program ended without reaching {label}")

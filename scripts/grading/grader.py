@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grading.build import build, tool
+from grading.checks import VGA_CELL_BYTES
 from grading.gdbsession import GdbSession
 from grading.text import read_lines, unified_diff
 
@@ -110,7 +111,7 @@ class Grader:
         if self.run_status is not None:
             return self.run_status
         command = [self.vmm, "--timeout", str(self.checks.timeout), *self.lesson.args,
-                   str(self.elf)]
+                   *self.lesson.vmm_args(self.elf)]
         with open(self.stdin_path(), "rb") as stdin, \
                 open(self.workdir / "run.out", "wb") as out, \
                 open(self.workdir / "run.err", "wb") as err:
@@ -190,8 +191,32 @@ class Grader:
             return len(self.run_output())
         return check.want
 
+    def judge_screen(self, check, description, row):
+        """A screen check: the cells of its row, read from the text screen
+        (a character byte and an attribute byte each), against its text
+        and attribute."""
+        start, end = check.column, check.column + len(check.text)
+        characters = row[0::VGA_CELL_BYTES]
+        attributes = row[1::VGA_CELL_BYTES][start:end]
+        right_text = characters[start:end] == check.text.encode()
+        right_colour = check.attribute is None or all(a == check.attribute for a in attributes)
+        if right_text and right_colour:
+            self.verdict("PASS", check.points, description)
+            return
+        self.verdict("FAIL", check.points, description, check.hint)
+        shown = characters[start:end].decode("cp437")
+        self.note(f'row {check.row} from column {check.column} showed "{shown}" at {check.at}')
+        elsewhere = characters.find(check.text.encode())
+        if not right_text and elsewhere >= 0:
+            self.note(f'"{check.text}" is on row {check.row} from column {elsewhere}')
+        if check.attribute is not None:
+            used = sorted(set(attributes))
+            self.note("in attribute(s) " + ", ".join(f"{a:#04x}" for a in used))
+        if check.note:
+            self.note(check.note)
+
     def check_gdb(self, check, description):
-        """A register or memory check: the value the gdb session read."""
+        """A register, memory or screen check: the value the gdb session read."""
         if not self.gdb.ran:
             # A program that ran into its time limit gets no longer under
             # gdb: its labels come before the endless loop or never.
@@ -206,6 +231,9 @@ class Grader:
             hint = f"{check.hint}; {reading.why}" if check.hint else reading.why
             self.verdict("FAIL", check.points, description, hint)
             self.note(*reading.notes)
+            return
+        if check.kind == "screen":
+            self.judge_screen(check, description, reading.value)
             return
         want = self.expected_value(check)
         if want < 0:  # -1 is all ones, in the value's size

@@ -16,33 +16,4 @@ tests/guests/pcelf/gdb_boot.img: tests/guests/pcelf/gdb_boot.elf
 # A 32-bit kernel in miniature, at 1 MiB (vmm/layout.h: LAYOUT_KERNEL_BASE).
 tests/guests/kernel32.elf: LOAD_ADDR := 0x100000
 
-# A tutorial-style OS image: a boot sector that loads a C kernel linked at
-# 0x1000 (tests/guests/pcos). kernel.elf gives gdb the kernel's symbols.
-PCOS := tests/guests/pcos
-EXTRA_GUESTS += $(PCOS)/os-image.img $(PCOS)/kernel.elf $(PCOS)/boot.img
-PCOS_CFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-               -fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only \
-               -nostdlib -g -O0 -Wall -Wextra -Werror
-
-$(PCOS)/boot.img: $(PCOS)/boot.asm
-	$(call say,NASM,$<)
-	$(Q)nasm -f bin -o $@ $<
-
-$(PCOS)/kernel_entry.o: $(PCOS)/kernel_entry.asm
-	$(call say,NASM,$<)
-	$(Q)nasm -f elf32 -g -F dwarf -o $@ $<
-
-$(PCOS)/kernel.o: $(PCOS)/kernel.c
-	$(call say,CC,$<)
-	$(Q)gcc $(PCOS_CFLAGS) -c -o $@ $<
-
-$(PCOS)/kernel.elf: $(PCOS)/kernel_entry.o $(PCOS)/kernel.o guest/guest.ld
-	$(call say,LD,$@)
-	$(Q)ld -m elf_i386 -n --build-id=none --no-warn-rwx-segments -z noexecstack --defsym=LOAD_ADDR=0x1000 \
-	    -T guest/guest.ld -o $@ $(filter %.o,$^)
-
-$(PCOS)/os-image.img: $(PCOS)/boot.img $(PCOS)/kernel.elf
-	$(call say,IMG,$@)
-	$(Q)objcopy -O binary $(PCOS)/kernel.elf $@.kernel && cat $(PCOS)/boot.img $@.kernel > $@ && \
-	    rm -f $@.kernel
 tests/guests/barebones.elf: LOAD_ADDR := 0x100000
