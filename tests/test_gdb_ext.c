@@ -14,6 +14,7 @@
 #define EXTENSION "source scripts/gdb/minikvm.py"
 #define FIBONACCI "lessons/03-fibonacci"
 #define LONG_MODE "lessons/10-long-mode"
+#define PC_BOOT "lessons/15-pc-boot"
 
 /* What must never be seen: the unwinder's errors or gdb's made-up frames. */
 static void expect_clean(const struct run_result *g)
@@ -275,14 +276,14 @@ Test(gdb_ext, disk_boot_decodes_16_then_32_bit_code)
 {
 	struct child vmm;
 	struct run_result g;
-	int port = child_start_gdb(&vmm, "--disk", "tests/guests/pcos/os-image.img", NULL);
+	int port = child_start_gdb(&vmm, "--disk", PC_BOOT "/kernel.img", NULL);
 
 	cr_assert(port > 0, "no gdb port: %s", vmm.err_buf);
-	gdb_batch(&g, port, "tests/guests/pcos/kernel.elf", EXTENSION, "break *0x7c00",
-		  "continue", "x/i $pc", "break kernel_main", "continue", "x/i $pc", "kill",
-		  NULL);
-	assert_has(g.out, "=> 0x7c00:\tmov    %dl,0x7c8b\n");
-	assert_has(g.out, "<kernel_main>:\tpush   %ebp\n");
+	gdb_batch(&g, port, PC_BOOT "/kernel.elf", EXTENSION, "break *0x7c00", "continue",
+		  "x/2i $pc", "break kernel_main", "continue", "x/i $pc", "kill", NULL);
+	/* the boot sector's xor ax, ax; mov ds, ax (31 c0 8e d8) */
+	assert_has(g.out, "=> 0x7c00:\txor    %ax,%ax\n   0x7c02:\tmov    %ax,%ds\n");
+	assert_has(g.out, " <kernel_main>:\tpush   %ebp\n");
 	run_free(&g);
 	stop(&vmm);
 }
