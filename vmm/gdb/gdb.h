@@ -184,6 +184,7 @@ struct recording {
 	bool gdb_wrote;         /* gdb changed memory since the last stop */
 	uint64_t limit;         /* bytes of history kept at most */
 	uint64_t bytes;         /* bytes of history kept now */
+	uint64_t interval;      /* instructions between checkpoints */
 	uint64_t icount;        /* instructions since the recording began */
 	uint64_t frontier;      /* the furthest icount executed live */
 	struct rec_checkpoint **cp;  /* oldest first */

@@ -8,7 +8,8 @@
  *
  *   - the vCPU runs one instruction at a time (KVM's single-step) and
  *     `icount` counts the instructions;
- *   - every REC_INTERVAL instructions a checkpoint keeps the registers
+ *   - every REC_INTERVAL instructions (KVM_VMM_RECORD_INTERVAL in the
+ *     environment, for tests) a checkpoint keeps the registers
  *     and, for every guest page that changed since the previous
  *     checkpoint, the page as it was then (an undo copy). Changed pages
  *     are found by comparing guest RAM with `shadow`, a copy of RAM at the
@@ -50,6 +51,9 @@
 #define MIB ((uint64_t)1024 * 1024)
 #define LOG_FIRST_ROOM 256
 #define CP_FIRST_ROOM 64
+/* Tests take checkpoints more often, to cross many with small guests. */
+#define INTERVAL_ENV "KVM_VMM_RECORD_INTERVAL"
+#define INTERVAL_MAX 1000000
 
 /* The MSRs a checkpoint keeps beyond sregs (EFER, FS and GS bases are
  * there): syscall/sysenter targets, swapgs's other base, PAT. Those this
@@ -342,6 +346,13 @@ static bool start(struct gdb_vm *g, struct vcpu *cpu)
 		if (memcmp(vm->mem + gpa, r->shadow + gpa, REC_PAGE) != 0)
 			memcpy(r->shadow + gpa, vm->mem + gpa, REC_PAGE);
 	probe_msrs(cpu, r);
+	r->interval = REC_INTERVAL;
+	if (getenv(INTERVAL_ENV)) {
+		long every = strtol(getenv(INTERVAL_ENV), NULL, 10);
+
+		if (every > 0 && every <= INTERVAL_MAX)
+			r->interval = (uint64_t)every;
+	}
 	r->on = true;
 	take_checkpoint(cpu, r);
 	return true;
@@ -407,6 +418,72 @@ static void at_history_start(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop
 	stop_at(cpu, stop, GDB_REASON_HISTORY_BEGIN);
 }
 
+/* Did guest page `gpa` change in the stretch that starts at checkpoint
+ * k? Its undo copies say so, or, after the newest checkpoint, the shadow. */
+static bool page_changed(const struct vm *vm, const struct recording *r, size_t k, uint64_t gpa)
+{
+	const struct rec_checkpoint *next;
+
+	if (k + 1 == r->ncp)
+		return memcmp(vm->mem + gpa, r->shadow + gpa, REC_PAGE) != 0;
+	next = r->cp[k + 1];
+	for (size_t i = 0; i < next->nundo; i++)
+		if (next->undo[i].gpa == gpa)
+			return true;
+	return false;
+}
+
+/* Can the stretch from checkpoint k to the next one (or to the present)
+ * hold a hit? Any may reach a breakpoint; but a watched value only changes
+ * in a stretch that changed its page, one seen at the same guest-physical
+ * address at both ends. Skipping the others makes reverse-continue to a
+ * watchpoint cost a replay of the stretches that wrote its page only. */
+static bool stretch_may_hit(struct gdb_vm *g, struct vcpu *cpu, size_t k)
+{
+	struct recording *r = &g->rec;
+	const struct kvm_sregs *end = k + 1 < r->ncp ? &r->cp[k + 1]->sregs : &cpu->debug->sregs;
+	struct paging_regs at_start = paging_regs_of(&r->cp[k]->sregs);
+	struct paging_regs at_end = paging_regs_of(end);
+	struct vm *vm = cpu->vm;
+
+	for (int i = 0; i < g->nbp; i++) {
+		const struct breakpoint *b = &g->bp[i];
+
+		if (b->type == GDB_BP_SOFTWARE || b->type == GDB_BP_HARDWARE)
+			return true;
+		for (uint64_t a = b->addr & ~(uint64_t)(REC_PAGE - 1); a < b->addr + b->len;
+		     a += REC_PAGE) {
+			uint64_t p1, p2;
+
+			if (paging_translate(&at_start, vm->mem, vm->mem_size, a, &p1, NULL, NULL) ||
+			    paging_translate(&at_end, vm->mem, vm->mem_size, a, &p2, NULL, NULL) ||
+			    p1 != p2 || p1 >= vm->mem_size)
+				return true;
+			if (page_changed(vm, r, k, p1 & ~(uint64_t)(REC_PAGE - 1)))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Scan backwards from the stretch at checkpoint k, which ends at `end`,
+ * past the stretches that cannot hold a hit. True if that reached the
+ * start of the history (stop filled in); false: the vCPU replays one. */
+static bool scan_back(struct gdb_vm *g, struct vcpu *cpu, size_t k, uint64_t end,
+		      struct gdb_stop *stop)
+{
+	while (!stretch_may_hit(g, cpu, k)) {
+		if (k == 0) {
+			at_history_start(g, cpu, stop);
+			return true;
+		}
+		end = g->rec.cp[k]->icount;
+		k--;
+	}
+	scan_stretch(g, cpu, k, end);
+	return false;
+}
+
 /* A stretch of reverse-continue was replayed to its end: go to its last
  * hit, or scan the stretch before it. True when stopped (stop filled). */
 static bool stretch_done(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
@@ -419,8 +496,7 @@ static bool stretch_done(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *st
 		at_history_start(g, cpu, stop);
 		return true;
 	}
-	scan_stretch(g, cpu, checkpoint_at_or_before(r, r->scan_from - 1), r->scan_from);
-	return false;
+	return scan_back(g, cpu, checkpoint_at_or_before(r, r->scan_from - 1), r->scan_from, stop);
 }
 
 /* Begin a bs (action STEP) or bc (CONTINUE). True if it stopped at once. */
@@ -441,8 +517,7 @@ static bool begin_reverse(struct gdb_vm *g, struct vcpu *cpu, enum gdb_action ac
 		stop_at(cpu, &stepped, GDB_REASON_NONE);
 		return go_to(g, cpu, r->icount - 1, &stepped, stop);
 	}
-	scan_stretch(g, cpu, checkpoint_at_or_before(r, r->icount - 1), r->icount);
-	return false;
+	return scan_back(g, cpu, checkpoint_at_or_before(r, r->icount - 1), r->icount, stop);
 }
 
 /* gdb changed registers or memory: what was recorded after this point can
@@ -499,7 +574,7 @@ enum gdb_debug_verdict gdb_rec_step(struct gdb_vm *g, struct vcpu *cpu, int bp,
 	r->icount++;
 	if (r->icount > r->frontier)
 		r->frontier = r->icount;
-	if (r->icount >= newest(r)->icount + REC_INTERVAL)
+	if (r->icount >= newest(r)->icount + r->interval)
 		take_checkpoint(cpu, r);
 	switch (r->goal) {
 	case REC_FORWARD:
@@ -681,9 +756,9 @@ void gdb_rec_monitor(struct gdb_vm *g, const char *args, char *out, size_t len)
 		 "record: on\n"
 		 "history: instructions %" PRIu64 " to %" PRIu64 " (%" PRIu64 " instructions), "
 		 "now at %" PRIu64 "\n"
-		 "checkpoints: %zu, every %d instructions; inputs logged: %zu\n"
+		 "checkpoints: %zu, every %" PRIu64 " instructions; inputs logged: %zu\n"
 		 "memory: %.1f MiB of a %.0f MiB limit (the oldest history goes first), "
 		 "and a copy of guest RAM\n",
 		 r->cp[0]->icount, r->frontier, r->frontier - r->cp[0]->icount, r->icount, r->ncp,
-		 REC_INTERVAL, r->nlog, (double)r->bytes / MIB, (double)r->limit / MIB);
+		 r->interval, r->nlog, (double)r->bytes / MIB, (double)r->limit / MIB);
 }
