@@ -182,6 +182,7 @@ struct recording {
 	bool on;
 	bool want_on;           /* start at the next resume (vCPU's thread) */
 	bool gdb_wrote;         /* gdb changed memory since the last stop */
+	bool off_at_frontier;   /* gdb detached: off once the replay is over */
 	uint64_t limit;         /* bytes of history kept at most */
 	uint64_t bytes;         /* bytes of history kept now */
 	uint64_t interval;      /* instructions between checkpoints */
@@ -363,6 +364,9 @@ enum gdb_debug_verdict gdb_rec_step(struct gdb_vm *g, struct vcpu *cpu, int bp,
 				    struct gdb_stop *stop);
 /* Turn recording off and free the history (every vCPU parked). */
 void gdb_rec_stop(struct gdb_vm *g);
+/* gdb detaches (every vCPU parked): recording ends, once the vCPU has
+ * replayed what was recorded if it is in the past. */
+void gdb_rec_detach(struct gdb_vm *g);
 /* `monitor record`, `monitor record on|off` (every vCPU parked). */
 void gdb_rec_monitor(struct gdb_vm *g, const char *args, char *out, size_t len);
 

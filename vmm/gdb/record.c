@@ -312,6 +312,17 @@ void gdb_rec_stop(struct gdb_vm *g)
 	g->bp_generation++;   /* breakpoints may use other mechanisms now */
 }
 
+void gdb_rec_detach(struct gdb_vm *g)
+{
+	struct recording *r = &g->rec;
+
+	r->want_on = false;
+	if (r->on && r->icount < r->frontier)
+		r->off_at_frontier = true;   /* replay the rest: no output twice */
+	else
+		gdb_rec_stop(g);
+}
+
 /* Which of rec_msrs this host's KVM can read and write. */
 static void probe_msrs(struct vcpu *cpu, struct recording *r)
 {
@@ -574,6 +585,10 @@ enum gdb_debug_verdict gdb_rec_step(struct gdb_vm *g, struct vcpu *cpu, int bp,
 	r->icount++;
 	if (r->icount > r->frontier)
 		r->frontier = r->icount;
+	if (r->off_at_frontier && r->icount >= r->frontier) {
+		gdb_rec_stop(g);   /* gdb is gone and the replay is over */
+		return GDB_DEBUG_GO_ON;
+	}
 	if (r->icount >= newest(r)->icount + r->interval)
 		take_checkpoint(cpu, r);
 	switch (r->goal) {

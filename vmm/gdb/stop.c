@@ -376,7 +376,7 @@ static void detach(void *opaque)
 	 * the code and the memory map change under no running vCPU. */
 	stop_all(g);
 	gdb_bp_clear(g);
-	gdb_rec_stop(g);   /* nobody can go back without gdb */
+	gdb_rec_detach(g);   /* nobody can go back without gdb */
 	g->attached = false;
 	pthread_mutex_unlock(&g->lock);
 	for (int i = 0; i < g->vm->ncpus; i++)
