@@ -429,49 +429,57 @@ static void at_history_start(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop
 	stop_at(cpu, stop, GDB_REASON_HISTORY_BEGIN);
 }
 
-/* Did guest page `gpa` change in the stretch that starts at checkpoint
- * k? Its undo copies say so, or, after the newest checkpoint, the shadow. */
-static bool page_changed(const struct vm *vm, const struct recording *r, size_t k, uint64_t gpa)
+/* Guest-physical bytes [gpa, gpa+len), inside one page, as they were at
+ * checkpoint k: the undo copy of the first later checkpoint that changed
+ * the page holds them; if none did, the shadow (RAM at the newest one). */
+static const uint8_t *bytes_at_checkpoint(const struct recording *r, size_t k, uint64_t gpa)
 {
-	const struct rec_checkpoint *next;
+	uint64_t page = gpa & ~(uint64_t)(REC_PAGE - 1);
 
-	if (k + 1 == r->ncp)
-		return memcmp(vm->mem + gpa, r->shadow + gpa, REC_PAGE) != 0;
-	next = r->cp[k + 1];
-	for (size_t i = 0; i < next->nundo; i++)
-		if (next->undo[i].gpa == gpa)
-			return true;
-	return false;
+	for (size_t c = k + 1; c < r->ncp; c++)
+		for (size_t i = 0; i < r->cp[c]->nundo; i++)
+			if (r->cp[c]->undo[i].gpa == page)
+				return r->cp[c]->undo[i].data + (gpa - page);
+	return r->shadow + gpa;
 }
 
 /* Can the stretch from checkpoint k to the next one (or to the present)
- * hold a hit? Any may reach a breakpoint; but a watched value only changes
- * in a stretch that changed its page, one seen at the same guest-physical
- * address at both ends. Skipping the others makes reverse-continue to a
- * watchpoint cost a replay of the stretches that wrote its page only. */
+ * hold a hit? Any may reach a breakpoint; but a watched value that is the
+ * same at both ends, at the same guest-physical address, is taken as not
+ * written in between (one changed and changed back inside a stretch is
+ * missed). Skipping the others makes reverse-continue to a watchpoint cost
+ * a replay of the stretch that wrote it only. */
 static bool stretch_may_hit(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 {
 	struct recording *r = &g->rec;
-	const struct kvm_sregs *end = k + 1 < r->ncp ? &r->cp[k + 1]->sregs : &cpu->debug->sregs;
+	bool at_present = k + 1 == r->ncp;
+	const struct kvm_sregs *end = at_present ? &cpu->debug->sregs : &r->cp[k + 1]->sregs;
 	struct paging_regs at_start = paging_regs_of(&r->cp[k]->sregs);
 	struct paging_regs at_end = paging_regs_of(end);
 	struct vm *vm = cpu->vm;
 
 	for (int i = 0; i < g->nbp; i++) {
 		const struct breakpoint *b = &g->bp[i];
+		uint64_t a = b->addr, left = b->len;
 
 		if (b->type == GDB_BP_SOFTWARE || b->type == GDB_BP_HARDWARE)
 			return true;
-		for (uint64_t a = b->addr & ~(uint64_t)(REC_PAGE - 1); a < b->addr + b->len;
-		     a += REC_PAGE) {
-			uint64_t p1, p2;
+		while (left) {
+			uint64_t p1, p2, n = REC_PAGE - (a & (REC_PAGE - 1));
+			const uint8_t *before, *after;
 
+			if (n > left)
+				n = left;
 			if (paging_translate(&at_start, vm->mem, vm->mem_size, a, &p1, NULL, NULL) ||
 			    paging_translate(&at_end, vm->mem, vm->mem_size, a, &p2, NULL, NULL) ||
-			    p1 != p2 || p1 >= vm->mem_size)
+			    p1 != p2 || p1 + n > vm->mem_size)
 				return true;
-			if (page_changed(vm, r, k, p1 & ~(uint64_t)(REC_PAGE - 1)))
+			before = bytes_at_checkpoint(r, k, p1);
+			after = at_present ? vm->mem + p1 : bytes_at_checkpoint(r, k + 1, p1);
+			if (memcmp(before, after, n) != 0)
 				return true;
+			a += n;
+			left -= n;
 		}
 	}
 	return false;
