@@ -402,6 +402,14 @@ static void scan_stretch(struct gdb_vm *g, struct vcpu *cpu, size_t k, uint64_t 
 	}
 }
 
+/* The start of the history: go there and say so. */
+static void at_history_start(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
+{
+	restore(g, cpu, 0);
+	g->rec.goal = REC_FORWARD;
+	stop_at(cpu, stop, GDB_REASON_HISTORY_BEGIN);
+}
+
 /* Go to icount t (at or before the present) and stop there with `why`.
  * True if the vCPU is there already (stop filled in); false: it runs. */
 static bool go_to(struct gdb_vm *g, struct vcpu *cpu, uint64_t t, const struct gdb_stop *why,
@@ -409,6 +417,10 @@ static bool go_to(struct gdb_vm *g, struct vcpu *cpu, uint64_t t, const struct g
 {
 	struct recording *r = &g->rec;
 
+	if (t < r->cp[0]->icount) {   /* dropped at the memory limit meanwhile */
+		at_history_start(g, cpu, stop);
+		return true;
+	}
 	restore(g, cpu, checkpoint_at_or_before(r, t));
 	if (r->icount == t) {
 		r->goal = REC_FORWARD;
@@ -419,14 +431,6 @@ static bool go_to(struct gdb_vm *g, struct vcpu *cpu, uint64_t t, const struct g
 	r->goal_icount = t;
 	r->goal_stop = *why;
 	return false;
-}
-
-/* The start of the history: go there and say so. */
-static void at_history_start(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
-{
-	restore(g, cpu, 0);
-	g->rec.goal = REC_FORWARD;
-	stop_at(cpu, stop, GDB_REASON_HISTORY_BEGIN);
 }
 
 /* Guest-physical bytes [gpa, gpa+len), inside one page, as they were at
