@@ -10,7 +10,9 @@ fresh gdb -batch session timed inside gdb (its Python API):
                what the stub already paid for single-step-and-compare
   reverse-stepi  at the end of the recording: median and worst of REPEAT
   reverse-continue  back to the write of `marker`, before the whole loop
-  memory       `monitor record`'s history and kvm-vmm's peak RSS at the end
+  memory       `monitor record`'s history and kvm-vmm's peak RSS at the end;
+               the long run with --record-limit MEMORY_LIMIT_MIB, to show the
+               bound holding (the oldest history dropped)
 
 It prints one Markdown table with the goals of docs/gdb.md. usage:
 bench/reverse.py [--quick] [--out DIR] (after `make`; from the repository
@@ -32,6 +34,7 @@ INSNS_PER_LOOP = 4
 TIMING_INSNS = 1_000_000
 MEMORY_INSNS = 10_000_000
 REPEAT = 20
+MEMORY_LIMIT_MIB = 16
 LISTENING = re.compile(r"gdb: listening on [0-9.]+:([0-9]+)")
 GDB_TIMEOUT_S = 3600
 INPUT = b"xyz"
@@ -164,10 +167,12 @@ def main():
     if not args.quick:
         big = build(out, MEMORY_INSNS)
         print("reverse debugging: %d instructions..." % MEMORY_INSNS, file=sys.stderr)
-        mem = session(args.vmm, big, "record", out, [])
-        rows.append(("history at 10M instructions, MiB", "%.1f" % mem["history_mib"],
-                     "< 256 (the limit)"))
-        rows.append(("kvm-vmm peak RSS at 10M, MiB", "%.1f" % (mem["rss_kib"] / 1024), ""))
+        mem = session(args.vmm, big, "record", out,
+                      ["--record-limit", str(MEMORY_LIMIT_MIB)])
+        rows.append(("history at 10M instructions, --record-limit %d, MiB" % MEMORY_LIMIT_MIB,
+                     "%.1f" % mem["history_mib"], "<= %d" % MEMORY_LIMIT_MIB))
+        rows.append(("kvm-vmm peak RSS at 10M, --record-limit %d, MiB" % MEMORY_LIMIT_MIB,
+                     "%.1f" % (mem["rss_kib"] / 1024), ""))
     print("| reverse debugging | measured | goal |")
     print("|---|---|---|")
     for name, value, goal in rows:

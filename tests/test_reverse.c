@@ -321,7 +321,7 @@ Test(reverse, guests_that_cannot_be_replayed_are_refused)
 		{ { "--gdb", "0", "--record", "--irqchip", NULL },
 		  "--record: recording cannot replay interrupts (no --irqchip, --disk or --floppy)" },
 		{ { "--record", NULL }, "--record goes with --gdb PORT" },
-		{ { "--gdb", "0", "--record-limit", "8", NULL }, "--record-limit goes with --record" },
+		{ { "--record-limit", "8", NULL }, "--record-limit goes with --gdb PORT" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

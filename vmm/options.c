@@ -71,8 +71,9 @@ const char *vmm_usage(void)
 	"                         instruction, so that gdb can go backwards\n"
 	"                         (reverse-stepi, reverse-continue); one vCPU, no\n"
 	"                         --irqchip. See docs/gdb.md\n"
-	"  --record-limit MIB     history --record keeps at most (default 256); the\n"
-	"                         oldest goes first\n"
+	"  --record-limit MIB     with --gdb: the history a recording (--record or\n"
+	"                         gdb's monitor record on) keeps at most (default\n"
+	"                         256); the oldest goes first\n"
 	"  --timeout SECONDS      stop guests still running after SECONDS (status 124)\n"
 	"  --stats                at exit, print VM exits by reason, hypercalls and time\n"
 	"  --trace                print every VM exit as it happens (reason, RIP, port)\n"
@@ -185,8 +186,8 @@ static enum parse_result check_record(const struct vmm_options *o, char *err)
 {
 	const char *refusal = vmm_record_refusal(o->smp, o->irqchip);
 
-	if (o->record_limit_mib && !o->record) {
-		vmm_fail(err, "--record-limit goes with --record");
+	if (o->record_limit_mib && !o->gdb) {
+		vmm_fail(err, "--record-limit goes with --gdb PORT");
 		return PARSE_ERROR;
 	}
 	if (!o->record)

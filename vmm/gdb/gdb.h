@@ -75,10 +75,10 @@ void gdb_vcpu_finished(struct vcpu *cpu);
 /* The guest is ending: report it to gdb (W packet) if attached. */
 void gdb_vm_ended(struct vm *vm);
 
-/* Recording for reverse debugging (record.c): --record or `monitor record
- * on`, before the first instruction or at the next resume. limit_mib:
- * the bound on the history kept (0: REC_LIMIT_DEFAULT_MIB). */
-void gdb_record_at_start(struct vm *vm, uint64_t limit_mib);
+/* Recording for reverse debugging (record.c): limit_mib bounds the history
+ * a recording keeps (0: REC_LIMIT_DEFAULT_MIB); at_start (--record):
+ * record from the first instruction. */
+void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib);
 /* Port I/O exits while recording (ports.c, on the vCPU's thread). An exit
  * of an instruction that was recorded before is replayed: the bytes an
  * `in` read and the registers a hypercall returned come from the log, and

@@ -71,13 +71,13 @@ struct msr_list {
 	struct kvm_msr_entry entry[REC_MSRS];
 };
 
-void gdb_record_at_start(struct vm *vm, uint64_t limit_mib)
+void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib)
 {
 	struct gdb_vm *g = vm->debug;
 
 	pthread_mutex_lock(&g->lock);
 	g->rec.limit = (limit_mib ? limit_mib : REC_LIMIT_DEFAULT_MIB) * MIB;
-	g->rec.want_on = true;
+	g->rec.want_on = at_start;
 	pthread_mutex_unlock(&g->lock);
 }
 
