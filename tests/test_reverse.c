@@ -380,3 +380,23 @@ Test(reverse, monitor_record_on_and_off, .timeout = 120)
 	finish_vmm(&vmm, STATUS_KILLED, NULL);
 	run_free(&g);
 }
+
+Test(reverse, a_change_from_gdb_starts_the_recording_again, .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = start_reverse_guest(&vmm, NULL);
+
+	/* Going back 5, changing a register: what was recorded after it can
+	 * no longer happen; the history starts again there. */
+	gdb_run(&g, port, REVERSE, (const char *const[]){
+		"stepi 10", "reverse-stepi 5", "set $edi = 7", "stepi 2", "monitor record",
+		"reverse-stepi 2", "reverse-stepi", "p $edi", "kill", NULL });
+	assert_has(g.out, "history: instructions 0 to 2 (2 instructions), now at 2\n");
+	assert_has(g.out, "No more reverse-execution history.");
+	assert_has(g.out, "$1 = 7\n");
+	finish_vmm(&vmm, STATUS_KILLED, &v);
+	assert_has(v.err, "record: gdb changed the guest; the recording starts again here");
+	run_free(&v);
+	run_free(&g);
+}
