@@ -190,8 +190,9 @@ struct recording {
 	uint64_t frontier;      /* the furthest icount executed live */
 	struct rec_checkpoint **cp;  /* oldest first */
 	size_t ncp, cp_room;
-	struct rec_input *log;  /* inputs log_base.. in log[0..nlog) */
+	struct rec_input *log;  /* input number log_base + i in log[i] */
 	size_t nlog, log_room, log_base;
+	size_t log_head;        /* log[0..log_head) were dropped */
 	size_t pos;             /* the next input to replay */
 	uint8_t *shadow;        /* guest RAM as at the last checkpoint */
 	uint32_t msr_index[REC_MSRS];

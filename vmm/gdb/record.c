@@ -58,12 +58,19 @@
 /* The MSRs a checkpoint keeps beyond sregs (EFER, FS and GS bases are
  * there): syscall/sysenter targets, swapgs's other base, PAT. Those this
  * host's KVM cannot read are left out when the recording starts. */
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT 0x277
+#define MSR_STAR 0xC0000081
+#define MSR_LSTAR 0xC0000082
+#define MSR_CSTAR 0xC0000083
+#define MSR_SFMASK 0xC0000084
+#define MSR_KERNEL_GS_BASE 0xC0000102
+
 static const uint32_t rec_msrs[REC_MSRS] = {
-	0x174, 0x175, 0x176,             /* SYSENTER_CS, SYSENTER_ESP, SYSENTER_EIP */
-	0xC0000081, 0xC0000082,          /* STAR, LSTAR */
-	0xC0000083, 0xC0000084,          /* CSTAR, SFMASK */
-	0xC0000102,                      /* KERNEL_GS_BASE */
-	0x277,                           /* PAT */
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_STAR, MSR_LSTAR,
+	MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_PAT,
 };
 
 struct msr_list {
@@ -189,13 +196,18 @@ static void drop_oldest(struct recording *r)
 	second->undo = NULL;
 	second->nundo = 0;
 	keep_from = second->log_pos - r->log_base;
-	for (size_t i = 0; i < keep_from; i++) {
+	for (size_t i = r->log_head; i < keep_from; i++) {
 		r->bytes -= input_bytes(&r->log[i]);
 		free(r->log[i].data);
 	}
-	memmove(r->log, r->log + keep_from, (r->nlog - keep_from) * sizeof(*r->log));
-	r->nlog -= keep_from;
-	r->log_base += keep_from;
+	r->log_head = keep_from;
+	/* Move the rest to the front only now and then: the log may be long. */
+	if (r->log_head > r->nlog / 2) {
+		memmove(r->log, r->log + r->log_head, (r->nlog - r->log_head) * sizeof(*r->log));
+		r->nlog -= r->log_head;
+		r->log_base += r->log_head;
+		r->log_head = 0;
+	}
 }
 
 /* Take a checkpoint of cpu at the current icount. */
@@ -288,6 +300,8 @@ static void restore(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 
 static void free_log(struct recording *r, size_t from)
 {
+	if (from < r->log_head)
+		from = r->log_head;   /* those went with the oldest checkpoints */
 	for (size_t i = from; i < r->nlog; i++) {
 		r->bytes -= input_bytes(&r->log[i]);
 		free(r->log[i].data);
