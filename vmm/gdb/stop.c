@@ -140,6 +140,8 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 		gdb_write_back(cpu);   /* d->regs/sregs stay valid for arm_debug */
 		break;
 	}
+	if (!parked && g->rec.want_on)
+		gdb_rec_after_park(g, cpu);   /* --record --gdb-no-wait: from the first instruction */
 	if (atomic_load(&cpu->vm->ending))
 		run = false;
 	else if (!d->armed || d->armed_generation != g->bp_generation) {
