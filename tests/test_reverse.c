@@ -400,3 +400,25 @@ Test(reverse, a_change_from_gdb_starts_the_recording_again, .timeout = 120)
 	run_free(&v);
 	run_free(&g);
 }
+
+Test(reverse, no_wait_records_from_the_start_and_a_wait_for_input_is_not_undone,
+     .timeout = 120)
+{
+	struct child vmm;
+	struct run_result g, v;
+	int port = child_start_gdb(&vmm, "--gdb-no-wait", "--record", REVERSE, NULL);
+
+	/* No input yet: the guest ran from its first instruction, recorded,
+	 * into GETCHAR, and waits there when gdb stops it. That instruction
+	 * is half done: going back from it is refused. */
+	cr_assert_gt(port, 0, "%s", vmm.err_buf);
+	gdb_run(&g, port, REVERSE, (const char *const[]){
+		"monitor record", "reverse-stepi", "kill", NULL });
+	/* mov si, mov dx, mov al: three instructions, then the `out`. */
+	assert_has(g.out, "history: instructions 0 to 3 (3 instructions), now at 3\n");
+	assert_has(g.out, "Remote failure reply: E03");
+	finish_vmm(&vmm, STATUS_KILLED, &v);
+	assert_has(v.err, "record: the guest is waiting for input; it cannot go back now");
+	run_free(&v);
+	run_free(&g);
+}
