@@ -29,12 +29,16 @@
  * the current position, noting the last breakpoint reached or watched
  * value written; without one it tries the stretch before, and so on back to
  * the start of the recording (gdb's "No more reverse-execution history").
+ * With watchpoints only, stretches whose checkpoints show the same watched
+ * bytes at both ends are skipped without a replay.
  *
  * The history is bounded (--record-limit, REC_LIMIT_DEFAULT_MIB): past the
  * limit the oldest checkpoint is dropped, and with it the oldest history.
  *
  * Every function here runs with g->lock held: on the vCPU's thread, or on
- * the server thread while every vCPU is parked.
+ * the server thread while every vCPU is parked. The entry points from
+ * outside vmm/gdb/ (gdb_record_setup, gdb_rec_replay_io, gdb_rec_log_io)
+ * take the lock themselves.
  */
 #include <errno.h>
 #include <inttypes.h>
