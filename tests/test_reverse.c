@@ -322,6 +322,8 @@ Test(reverse, guests_that_cannot_be_replayed_are_refused)
 		  "--record: recording cannot replay interrupts (no --irqchip, --disk or --floppy)" },
 		{ { "--record", NULL }, "--record goes with --gdb PORT" },
 		{ { "--record-limit", "8", NULL }, "--record-limit goes with --gdb PORT" },
+		{ { "--gdb", "0", "--record", "--record-limit", "0", NULL },
+		  "--record-limit: '0' is not a number of MiB from 1 to 65536" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
