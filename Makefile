@@ -246,7 +246,7 @@ help:
 	@echo "  SOLUTIONS=1   check, grade: the reference solutions (SOLUTION=1 too)"
 	@echo "  LAB=NN        check: a lab of Part II instead of a lesson"
 	@echo "  QUICK=1       bench: a fast, rough measurement"
-	@echo "  BENCH_ROWS=\"1 7\"  bench: only these rows (8: the debugger against QEMU)"
+	@echo "  BENCH_ROWS=\"1 7\"  bench: only these rows (8: the debugger against QEMU, 9: reverse debugging)"
 	@echo "  SANITIZE=1    test: with ASan/UBSan (SANITIZE=thread: ThreadSanitizer)"
 	@echo "  TEST_ARGS=... test: Criterion options, e.g. --filter 'docs/*'"
 	@echo "  V=1           show full commands"

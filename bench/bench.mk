@@ -3,7 +3,8 @@
 # build/bench/), then run bench/bench.py, which prints the results as a
 # Markdown table. `make bench QUICK=1` uses fewer runs and smaller sizes;
 # `make bench BENCH_ROWS="2 3"` runs only those rows; row 8, the debugger
-# against QEMU's gdbstub and an instant stub, is bench/debugger.py.
+# against QEMU's gdbstub and an instant stub, is bench/debugger.py; row 9,
+# reverse debugging (--record), is bench/reverse.py.
 # Included by the top Makefile.
 
 BENCH_OUT := $(BUILD)/bench
@@ -48,6 +49,9 @@ bench: bench-build
 	    --fib-ring0 $(BENCH_FIB_RING0)
 	$(Q)$(if $(or $(if $(BENCH_ROWS),,all),$(filter 8,$(BENCH_ROWS))),\
 	    python3 -B bench/debugger.py $(if $(filter 1,$(QUICK)),--quick) --out $(BENCH_OUT))
+	$(Q)$(if $(or $(if $(BENCH_ROWS),,all),$(filter 9,$(BENCH_ROWS))),\
+	    python3 -B bench/reverse.py $(if $(filter 1,$(QUICK)),--quick) --vmm ./$(VMM) \
+	    --out $(BENCH_OUT))
 
 bench-build: deps $(VMM) $(GDBSTUB_LIB) $(BENCH_GUESTS) $(BENCH_IMAGES) $(BENCH_PROGRAMS)
 

@@ -79,6 +79,8 @@ enum gdb_stop_reason {
 	GDB_REASON_WATCH,   /* watch:<addr> */
 	GDB_REASON_RWATCH,  /* rwatch:<addr> */
 	GDB_REASON_AWATCH,  /* awatch:<addr> */
+	GDB_REASON_HISTORY_BEGIN, /* replaylog:begin: going backwards reached the
+				   * start of the recording */
 };
 struct gdb_stop {
 	enum gdb_stop_kind kind;
@@ -127,6 +129,15 @@ struct gdb_target {
 	/* Resume: actions[cpu] for every cpu (array of ncpus). Returns at once;
 	 * the target later calls gdb_conn_stopped() from the server loop. */
 	int (*resume)(void *opaque, const enum gdb_action *actions);
+	/* Run vCPU `cpu` backwards (bs, bc): one instruction back
+	 * (GDB_ACTION_STEP) or back to the previous breakpoint or watchpoint
+	 * hit (GDB_ACTION_CONTINUE). Like resume, it returns at once and the
+	 * stop comes later; at the start of the recording the stop reason is
+	 * GDB_REASON_HISTORY_BEGIN. Returns -1 if it cannot go back now. NULL,
+	 * or can_reverse false: qSupported does not offer ReverseStep and
+	 * ReverseContinue, and gdb never sends bs or bc. */
+	int (*resume_reverse)(void *opaque, int cpu, enum gdb_action action);
+	bool can_reverse;
 	/* Asynchronous stop request (gdb's Ctrl-C); the target reports a
 	 * stop with signal 2 later through gdb_conn_stopped(). */
 	void (*interrupt)(void *opaque);

@@ -163,6 +163,9 @@ void gdb_handle_step(struct gdb_conn *conn, struct gdb_cursor *args);
 void gdb_handle_continue_signal(struct gdb_conn *conn, struct gdb_cursor *args);
 void gdb_handle_step_signal(struct gdb_conn *conn, struct gdb_cursor *args);
 void gdb_handle_vcont(struct gdb_conn *conn, struct gdb_cursor *args);
+/* bs, bc: one instruction backwards, or backwards to the previous hit. */
+void gdb_handle_reverse_step(struct gdb_conn *conn, struct gdb_cursor *args);
+void gdb_handle_reverse_continue(struct gdb_conn *conn, struct gdb_cursor *args);
 void gdb_handle_vcont_query(struct gdb_conn *conn, struct gdb_cursor *args);
 /* Reply to '?': the last stop reply, or "stopped by SIGTRAP". */
 void gdb_handle_stop_query(struct gdb_conn *conn, struct gdb_cursor *args);

@@ -160,6 +160,8 @@ static const struct packet_handler handlers[] = {
 	{ "s", MATCH_PREFIX, gdb_handle_step },
 	{ "C", MATCH_PREFIX, gdb_handle_continue_signal },
 	{ "S", MATCH_PREFIX, gdb_handle_step_signal },
+	{ "bs", MATCH_EXACT, gdb_handle_reverse_step },
+	{ "bc", MATCH_EXACT, gdb_handle_reverse_continue },
 	{ "vCont?", MATCH_EXACT, gdb_handle_vcont_query },
 	{ "vCont;", MATCH_PREFIX, gdb_handle_vcont },
 	{ "Z", MATCH_PREFIX, gdb_handle_insert_bp },

@@ -45,6 +45,8 @@ void gdb_handle_qsupported(struct gdb_conn *conn, struct gdb_cursor *args)
 	struct gdb_reply *r = gdb_reply_start(conn);
 	gdb_reply_printf(r, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;"
 			"swbreak+;hwbreak+;vContSupported+", GDB_PACKET_SIZE);
+	if (conn->target->can_reverse && conn->target->resume_reverse)
+		gdb_reply_puts(r, ";ReverseStep+;ReverseContinue+");
 	gdb_reply_send(conn);
 }
 

@@ -1,6 +1,7 @@
 /*
  * resume.c - running and stopping (all-stop mode). c, s, C, S and vCont
- * resume the target and send no reply: the reply is the stop reply that
+ * resume the target, bs and bc run it backwards (reverse-stepi,
+ * reverse-continue; offered only when the target can), and send no reply: the reply is the stop reply that
  * follows when the target stops (gdb_conn_stopped): "T05thread:1;" for a
  * stop, "W00" when the guest exited. Until then the connection is
  * "running" and only Ctrl-C (0x03) means something.
@@ -187,6 +188,35 @@ void gdb_handle_vcont(struct gdb_conn *conn, struct gdb_cursor *args)
 	start_running(conn);
 }
 
+/* bs, bc: the thread chosen with Hc (or the Hg thread) runs backwards;
+ * the others stay where they are. */
+static void resume_reverse(struct gdb_conn *conn, enum gdb_action action)
+{
+	const struct gdb_target *t = conn->target;
+	int cpu = conn->c_cpu >= 0 ? conn->c_cpu : conn->g_cpu;
+
+	if (!t->can_reverse || !t->resume_reverse || conn->exited) {
+		gdb_reply_text(conn, GDB_ERR_ARGS);
+		return;
+	}
+	if (t->resume_reverse(t->opaque, cpu, action) != 0) {
+		gdb_reply_text(conn, GDB_ERR_TARGET);
+		return;
+	}
+	conn->running = true;
+	conn->tx_len = 0; /* nothing to resend until the stop reply */
+}
+
+void gdb_handle_reverse_step(struct gdb_conn *conn, struct gdb_cursor *args)
+{
+	resume_reverse(conn, GDB_ACTION_STEP);
+}
+
+void gdb_handle_reverse_continue(struct gdb_conn *conn, struct gdb_cursor *args)
+{
+	resume_reverse(conn, GDB_ACTION_CONTINUE);
+}
+
 /* --- stopping ----------------------------------------------------------------- */
 
 /* The reason part of a T reply, e.g. "swbreak:;" or "watch:1000;".
@@ -215,6 +245,9 @@ static void format_reason(const struct gdb_conn *conn, const struct gdb_stop *st
 	case GDB_REASON_AWATCH:
 		watch = "awatch";
 		break;
+	case GDB_REASON_HISTORY_BEGIN:
+		snprintf(buf, size, "replaylog:begin;");
+		return;
 	case GDB_REASON_NONE:
 		return;
 	}

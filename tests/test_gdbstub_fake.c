@@ -211,6 +211,18 @@ static int fake_resume(void *opaque, const enum gdb_action *actions)
 	return 0;
 }
 
+static int fake_resume_reverse(void *opaque, int cpu, enum gdb_action action)
+{
+	struct fake *f = opaque;
+
+	if (f->fail_resume)
+		return -1;
+	f->reverse_cpu = cpu;
+	f->reverse_action = action;
+	bump(&f->reverse_resumes);
+	return 0;
+}
+
 static void fake_interrupt(void *opaque)
 {
 	struct fake *f = opaque;
@@ -302,6 +314,7 @@ void gdbfake_init(struct fake *f, enum gdb_arch arch, const char *xml_arch, int 
 		.write_mem = fake_write_mem,
 		.breakpoint = fake_breakpoint,
 		.resume = fake_resume,
+		.resume_reverse = fake_resume_reverse,
 		.interrupt = fake_interrupt,
 		.monitor = fake_monitor,
 		.thread_info = fake_thread_info,

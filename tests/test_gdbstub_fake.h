@@ -42,6 +42,9 @@ struct fake {
 	/* Records (counters are updated atomically: the server tests read
 	 * them from another thread). */
 	enum gdb_action actions[FAKE_MAX_CPUS]; /* of the last resume */
+	int reverse_resumes;    /* bs/bc: the last one's cpu and action below */
+	int reverse_cpu;
+	enum gdb_action reverse_action;
 	int resumes, interrupts, detaches, kills, attaches, mem_writes, regs_writes;
 	struct fake_bp bp_log[FAKE_MAX_BPS];
 	int bp_count;

@@ -403,3 +403,77 @@ Test(gdbstub_resume, expedited_registers_amd64)
 	gdb_conn_free(c64);
 	gdbfake_fini(&f64);
 }
+
+/* ---- bs and bc: going backwards --------------------------------------------- */
+
+Test(gdbstub_resume, reverse_offered_only_when_the_target_can)
+{
+	rsp_feed_packet(conn, "qSupported");
+	cr_assert_null(strstr(gdbfake_output(&f), "Reverse"));
+	gdbfake_clear(&f);
+	rsp_feed_packet(conn, "bs");   /* not offered: refused, nothing runs */
+	rsp_expect_reply(&f, "E01");
+	cr_assert_eq(f.reverse_resumes, 0);
+	f.target.can_reverse = true;
+	rsp_feed_packet(conn, "qSupported");
+	rsp_expect_reply(&f, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
+			 "swbreak+;hwbreak+;vContSupported+;ReverseStep+;ReverseContinue+");
+}
+
+Test(gdbstub_resume, reverse_step_and_continue_run_the_selected_thread_backwards)
+{
+	f.target.can_reverse = true;
+	rsp_feed_packet(conn, "Hc2");
+	rsp_expect_reply(&f, "OK");
+	rsp_feed_packet(conn, "bs");
+	rsp_expect_output(&f, "+");
+	cr_assert(gdb_conn_running(conn));
+	cr_assert_eq(f.reverse_resumes, 1);
+	cr_assert_eq(f.reverse_cpu, 1);
+	cr_assert_eq(f.reverse_action, S);
+	cr_assert_eq(f.resumes, 0, "bs is not a forward resume");
+	stop_with(1, 5, GDB_REASON_NONE, 0);
+	rsp_expect_packet(&f, "T05thread:2;");
+	rsp_feed_packet(conn, "bc");
+	rsp_expect_output(&f, "+");
+	cr_assert_eq(f.reverse_resumes, 2);
+	cr_assert_eq(f.reverse_action, C);
+	stop_with(1, 5, GDB_REASON_WATCH, 0x2000);
+	rsp_expect_packet(&f, "T05thread:2;watch:2000;");
+}
+
+Test(gdbstub_resume, start_of_the_recording_is_replaylog_begin)
+{
+	f.target.can_reverse = true;
+	rsp_feed_packet(conn, "bc");
+	rsp_expect_output(&f, "+");
+	stop_with(0, 5, GDB_REASON_HISTORY_BEGIN, 0);
+	rsp_expect_packet(&f, "T05thread:1;replaylog:begin;");
+	rsp_feed_packet(conn, "?");
+	rsp_expect_reply(&f, "T05thread:1;replaylog:begin;");
+}
+
+Test(gdbstub_resume, reverse_refused_by_the_target_or_after_exit)
+{
+	f.target.can_reverse = true;
+	f.fail_resume = true;
+	rsp_feed_packet(conn, "bs");
+	rsp_expect_reply(&f, "E03");
+	cr_assert_not(gdb_conn_running(conn));
+	f.fail_resume = false;
+	resume_with("c");
+	struct gdb_stop exited = { .kind = GDB_STOP_EXITED, .exit_code = 0 };
+	gdb_conn_stopped(conn, &exited);
+	rsp_expect_packet(&f, "W00");
+	rsp_feed_packet(conn, "bc");
+	rsp_expect_reply(&f, "E01");
+	cr_assert_eq(f.reverse_resumes, 0);
+}
+
+Test(gdbstub_resume, bs_with_arguments_is_not_bs)
+{
+	f.target.can_reverse = true;
+	rsp_feed_packet(conn, "bs1");
+	rsp_expect_reply(&f, "");
+	cr_assert_eq(f.reverse_resumes, 0);
+}

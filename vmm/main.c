@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 			status = ret > 0 ? ret : STATUS_FAULT;
 			goto out;
 		}
+		gdb_record_setup(&vmm.vms[0], opts.record, opts.record_limit_mib);
 	}
 	screen_start(&vmm);
 	if (vmm_start(&vmm, err) < 0)

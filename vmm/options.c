@@ -67,6 +67,13 @@ const char *vmm_usage(void)
 	"                         first instruction. Then: gdb GUEST -ex 'target remote :PORT'\n"
 	"  --gdb-no-wait          with --gdb: the guest runs at once, and gdb stops it\n"
 	"                         when it attaches (QEMU's -s without -S)\n"
+	"  --record               with --gdb: record the execution from the first\n"
+	"                         instruction, so that gdb can go backwards\n"
+	"                         (reverse-stepi, reverse-continue); one vCPU, no\n"
+	"                         --irqchip. See docs/gdb.md\n"
+	"  --record-limit MIB     with --gdb: the history a recording (--record or\n"
+	"                         gdb's monitor record on) keeps at most (default\n"
+	"                         256); the oldest goes first\n"
 	"  --timeout SECONDS      stop guests still running after SECONDS (status 124)\n"
 	"  --stats                at exit, print VM exits by reason, hypercalls and time\n"
 	"  --trace                print every VM exit as it happens (reason, RIP, port)\n"
@@ -132,7 +139,8 @@ static int parse_addr(const char *s, uint64_t *out)
 enum {
 	OPT_MODE = 256, OPT_MEM, OPT_SMP, OPT_LOAD_ADDR, OPT_ENTRY, OPT_GDB,
 	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_CHECK_HOST, OPT_VERSION, OPT_IRQCHIP,
-	OPT_DISK, OPT_FLOPPY, OPT_DISK_WRITE, OPT_SCREEN, OPT_GDB_NO_WAIT,
+	OPT_DISK, OPT_FLOPPY, OPT_DISK_WRITE, OPT_SCREEN, OPT_GDB_NO_WAIT, OPT_RECORD,
+	OPT_RECORD_LIMIT,
 };
 
 static const struct option long_options[] = {
@@ -143,6 +151,8 @@ static const struct option long_options[] = {
 	{ "entry", required_argument, NULL, OPT_ENTRY },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-no-wait", no_argument, NULL, OPT_GDB_NO_WAIT },
+	{ "record", no_argument, NULL, OPT_RECORD },
+	{ "record-limit", required_argument, NULL, OPT_RECORD_LIMIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
@@ -161,6 +171,37 @@ static const struct option long_options[] = {
 static const char *const screen_modes[] = {
 	[SCREEN_AUTO] = "auto", [SCREEN_TEXT] = "text", [SCREEN_LIVE] = "live", [SCREEN_NONE] = "none",
 };
+
+const char *vmm_record_refusal(int ncpus, bool irqchip)
+{
+	if (ncpus > 1)
+		return "recording needs a guest with one vCPU (no --smp)";
+	if (irqchip)
+		return "recording cannot replay interrupts (no --irqchip, --disk or --floppy)";
+	return NULL;
+}
+
+/* --record: with --gdb, on a guest whose execution can be replayed. */
+static enum parse_result check_record(const struct vmm_options *o, char *err)
+{
+	const char *refusal = vmm_record_refusal(o->smp, o->irqchip);
+
+	if (o->record_limit_mib && !o->gdb) {
+		vmm_fail(err, "--record-limit goes with --gdb PORT");
+		return PARSE_ERROR;
+	}
+	if (!o->record)
+		return PARSE_RUN;
+	if (!o->gdb) {
+		vmm_fail(err, "--record goes with --gdb PORT: gdb goes backwards through it");
+		return PARSE_ERROR;
+	}
+	if (refusal) {
+		vmm_fail(err, "--record: %s", refusal);
+		return PARSE_ERROR;
+	}
+	return PARSE_RUN;
+}
 
 /* --disk boots one PC: it is the guest, in real mode from the reset vector. */
 static int check_disk_boot(struct vmm_options *o, char *err)
@@ -226,6 +267,17 @@ static int parse_one(int c, const char *arg, struct vmm_options *o, char *err)
 		return 0;
 	case OPT_GDB_NO_WAIT:
 		o->gdb_no_wait = true;
+		return 0;
+	case OPT_RECORD:
+		o->record = true;
+		return 0;
+	case OPT_RECORD_LIMIT:
+		errno = 0;
+		o->record_limit_mib = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || *arg == '-' || o->record_limit_mib < 1 ||
+		    o->record_limit_mib > RECORD_LIMIT_MAX_MIB)
+			return vmm_fail(err, "--record-limit: '%s' is not a number of MiB from 1 to %d",
+					arg, RECORD_LIMIT_MAX_MIB);
 		return 0;
 	case OPT_TIMEOUT:
 		errno = 0;
@@ -304,7 +356,7 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 		return PARSE_ERROR;
 	}
 	if (o->disk)
-		return check_disk_boot(o, err) < 0 ? PARSE_ERROR : PARSE_RUN;
+		return check_disk_boot(o, err) < 0 ? PARSE_ERROR : check_record(o, err);
 	if (o->nguests == 0) {
 		vmm_fail(err, "no GUEST file given (usage: kvm-vmm [options] GUEST...; see --help)");
 		return PARSE_ERROR;
@@ -321,5 +373,5 @@ enum parse_result vmm_parse_args(int argc, char **argv, struct vmm_options *o, c
 		vmm_fail(err, "--gdb debugs one guest; give one GUEST with it");
 		return PARSE_ERROR;
 	}
-	return PARSE_RUN;
+	return check_record(o, err);
 }

@@ -20,6 +20,8 @@ struct vmm_options {
 	int smp;              /* --smp: vCPUs of the (single) guest */
 	const char *gdb;      /* --gdb [HOST:]PORT, or NULL */
 	bool gdb_no_wait;     /* --gdb-no-wait: run at once, gdb attaches later */
+	bool record;          /* --record: gdb can go backwards */
+	uint64_t record_limit_mib; /* --record-limit, 0: the default */
 	bool stats, trace;
 	double timeout;       /* --timeout seconds, 0 = none */
 	bool check_host;
@@ -49,6 +51,10 @@ bool qemu_style_args(int argc, char **argv);
 enum parse_result qemu_parse_args(int argc, char **argv, struct vmm_options *o, char *err);
 /* Parse a size such as "16M", "64K", "1G" or "4096" into bytes; -1 if bad. */
 int parse_size(const char *s, uint64_t *out);
+/* Why a guest with ncpus vCPUs (and an interrupt controller or not)
+ * cannot be recorded for reverse debugging, or NULL if it can. */
+const char *vmm_record_refusal(int ncpus, bool irqchip);
+#define RECORD_LIMIT_MAX_MIB 65536
 /* The --help text. */
 const char *vmm_usage(void);
 

@@ -151,8 +151,9 @@ int gdb_bp_change(struct gdb_vm *g, bool insert, enum gdb_bp_type type, uint64_t
 		 * "not supported" rather than miss them. */
 		if (len == 0 || len > MAX_WATCH_LEN)
 			return -1;
-		if (type != GDB_WP_WRITE && insert && !reads_visible(g, type, addr, len))
-			return GDB_BP_UNSUPPORTED;
+		if (type != GDB_WP_WRITE && insert &&
+		    (g->rec.on || g->rec.want_on || !reads_visible(g, type, addr, len)))
+			return GDB_BP_UNSUPPORTED;   /* recording sees writes only */
 		b.len = len;
 	}
 	for (int i = 0; i < g->nbp; i++) {
@@ -261,6 +262,10 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 		bool hw = (exec ? hw_exec : hw_watch) && gdb_fits_debug_register(b);
 		bool here = exec && b->addr == pc && d->action != GDB_ACTION_STOP;
 
+		if (g->rec.on) {   /* recording steps anyway: compare after each step */
+			d->emulate = true;
+			continue;
+		}
 		if (b->mech == MECH_PATCH && b->patched) {
 			patched = true;
 			if (here) {   /* run the guest's own instruction first */
@@ -283,6 +288,8 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 		dbg.arch.debugreg[DR_CONTROL] |= dr7_slot(slot, b);
 		slot++;
 	}
+	if (g->rec.on)
+		d->emulate = true;   /* every instruction is counted */
 	if (slot)
 		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
 	if (patched && g->patch_op == OP_INT3)
@@ -348,9 +355,7 @@ bool gdb_watch_changed(struct vcpu *cpu, const struct kvm_sregs *s, struct break
 	return changed;
 }
 
-/* If a watched value changed since this vCPU's baseline, say which in
- * stop (every changed one gets its new baseline) and return true. */
-static bool watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
+bool gdb_watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
 {
 	struct kvm_sregs s;
 	bool any = false, fired = false;
@@ -455,7 +460,7 @@ static void reinject(struct vcpu *cpu, uint32_t inject)
 
 /* A single-step that left the PC where it was, on a `rep` that has done
  * all its work (see rep_finished_at_pc): the next step moves past it. */
-static bool step_stuck_on_rep(struct vcpu *cpu, uint64_t pc_before, uint64_t pc)
+bool gdb_step_stuck_on_rep(struct vcpu *cpu, uint64_t pc_before, uint64_t pc)
 {
 	return pc == pc_before && rep_finished_at_pc(cpu);
 }
@@ -465,7 +470,7 @@ static bool step_stuck_on_rep(struct vcpu *cpu, uint64_t pc_before, uint64_t pc)
 static bool emulated_step_stops(struct gdb_vm *g, struct vcpu *cpu, int bp_at_pc,
 				struct gdb_stop *stop)
 {
-	if (watch_fired(g, cpu, stop))
+	if (gdb_watch_fired(g, cpu, stop))
 		return true;
 	if (bp_at_pc >= 0) {
 		stop->reason = break_reason(&g->bp[bp_at_pc]);
@@ -498,6 +503,13 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 		reinject(cpu, KVM_GUESTDBG_INJECT_BP);
 		return GDB_DEBUG_GUEST;
 	}
+	if (g->rec.on && stepped) {
+		/* Recording: the step that did a `rep`'s work without moving
+		 * past it is not an instruction of its own. */
+		if (gdb_step_stuck_on_rep(cpu, pc_before, arch->pc))
+			return GDB_DEBUG_GO_ON;
+		return gdb_rec_step(g, cpu, i, stop);
+	}
 	if (stepped && d->has_deferred) {
 		/* The step past a finished `rep`: report what it did now, with
 		 * the PC after it, as hardware would. */
@@ -507,7 +519,7 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 		return GDB_DEBUG_STOP;
 	}
 	if (stepped && (d->action == GDB_ACTION_STEP || d->emulate) &&
-	    step_stuck_on_rep(cpu, pc_before, arch->pc)) {
+	    gdb_step_stuck_on_rep(cpu, pc_before, arch->pc)) {
 		struct gdb_stop held = { .reason = GDB_REASON_NONE };
 
 		if (d->action == GDB_ACTION_STEP || emulated_step_stops(g, cpu, -1, &held)) {
@@ -519,12 +531,12 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 	if (d->action == GDB_ACTION_STEP) {
 		/* A step ends here. Say why if it did more: a watched value
 		 * changed, or a hardware breakpoint fired instead. */
-		if (!watch_fired(g, cpu, stop) && !stepped && i >= 0)
+		if (!gdb_watch_fired(g, cpu, stop) && !stepped && i >= 0)
 			stop->reason = break_reason(&g->bp[i]);
 		return GDB_DEBUG_STOP;
 	}
 	if (d->stepping_over && stepped) {
-		if (i >= 0 || watch_fired(g, cpu, stop)) {
+		if (i >= 0 || gdb_watch_fired(g, cpu, stop)) {
 			/* The one instruction reached another breakpoint, or wrote
 			 * a watched value. */
 			if (i >= 0 && stop->reason == GDB_REASON_NONE)
@@ -539,7 +551,7 @@ enum gdb_debug_verdict gdb_decode_debug_exit(struct gdb_vm *g, struct vcpu *cpu,
 			continue;
 		if (i >= 0)
 			stop->reason = break_reason(&g->bp[i]);
-		else if (!watch_fired(g, cpu, stop))
+		else if (!gdb_watch_fired(g, cpu, stop))
 			stop->reason = GDB_REASON_AWATCH;   /* a data access, value unchanged */
 		return GDB_DEBUG_STOP;
 	}

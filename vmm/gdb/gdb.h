@@ -14,6 +14,9 @@
  *   target.c     the state callbacks: registers, memory, breakpoints,
  *                thread names, monitor
  *   monitor.c    the `monitor` commands
+ *   record.c     recording the execution and going backwards through it
+ *                (reverse-stepi, reverse-continue): checkpoints, the log
+ *                of the guest's input, replay
  *
  * All-stop: when one vCPU stops (breakpoint, step, Ctrl-C) every vCPU is
  * kicked out of KVM_RUN and parks on its own thread, after taking a
@@ -72,6 +75,26 @@ void gdb_vcpu_finished(struct vcpu *cpu);
 /* The guest is ending: report it to gdb (W packet) if attached. */
 void gdb_vm_ended(struct vm *vm);
 
+/* Recording for reverse debugging (record.c): limit_mib bounds the history
+ * a recording keeps (0: REC_LIMIT_DEFAULT_MIB); at_start (--record):
+ * record from the first instruction. */
+void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib);
+/* Port I/O exits while recording (ports.c, on the vCPU's thread). An exit
+ * of an instruction that was recorded before is replayed: the bytes an
+ * `in` read and the registers a hypercall returned come from the log, and
+ * no device sees it (so nothing is printed twice, nothing read twice);
+ * true then. False: handle it live. */
+bool gdb_rec_replay_io(struct vcpu *cpu);
+/* A live port I/O exit was handled: log what it brought in (port, bytes
+ * of an `in`, RAX and RDX after a hypercall). */
+struct rec_io {
+	uint16_t port;
+	uint8_t direction;
+	uint32_t len;            /* bytes of an `in`: size * count */
+	const uint8_t *data;
+};
+void gdb_rec_log_io(struct vcpu *cpu, const struct rec_io *io);
+
 /* ---- between the files of vmm/gdb/ -------------------------------------------- */
 
 #define GDB_SIGINT 2
@@ -101,6 +124,88 @@ struct breakpoint {
 	/* Watchpoints: the watched bytes as each vCPU last saw them, len
 	 * bytes a vCPU (vCPU n's at seen + n * len); NULL for breakpoints. */
 	uint8_t *seen;
+};
+
+/*
+ * A recording (record.c). The vCPU runs one instruction at a time;
+ * `icount` counts them. Every REC_INTERVAL instructions a checkpoint keeps
+ * the registers, and the guest pages that changed since the previous
+ * checkpoint as they were before (found by comparing guest RAM with
+ * `shadow`, a copy of RAM at the last checkpoint). Going back restores the
+ * nearest checkpoint before the target and runs forward to it; what the
+ * guest read from outside on the way comes from `log`.
+ */
+#define REC_INTERVAL 1000           /* instructions between checkpoints */
+#define REC_LIMIT_DEFAULT_MIB 256   /* history kept by default (--record-limit) */
+#define REC_MSRS 9                  /* MSRs a checkpoint keeps (record.c) */
+
+struct rec_page {
+	uint64_t gpa;
+	uint8_t *data;          /* REC_PAGE bytes */
+};
+
+struct rec_checkpoint {
+	uint64_t icount;
+	size_t log_pos;         /* inputs logged before it */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct kvm_vcpu_events events;
+	bool have_events;
+	uint64_t msr[REC_MSRS];
+	/* The pages that changed between the previous checkpoint and this
+	 * one, as they were at the previous one: what restoring the previous
+	 * one writes back. */
+	struct rec_page *undo;
+	size_t nundo;
+};
+
+/* What one port I/O exit brought in from outside. */
+struct rec_input {
+	uint64_t icount;
+	uint16_t port;
+	uint8_t direction;
+	bool has_regs;          /* a hypercall: RAX and RDX after it */
+	uint64_t rax, rdx;
+	uint32_t len;           /* bytes an `in` read */
+	uint8_t *data;
+};
+
+/* Where a recording is heading (record.c). */
+enum rec_goal {
+	REC_FORWARD,    /* plain running: replaying until `frontier`, then live */
+	REC_TO,         /* running to icount `goal_icount`, then stop */
+	REC_SCAN,       /* reverse-continue: replay a stretch, note its last hit */
+};
+
+struct recording {
+	bool on;
+	bool want_on;           /* start at the next resume (vCPU's thread) */
+	bool gdb_wrote;         /* gdb changed memory since the last stop */
+	bool off_at_frontier;   /* gdb detached: off once the replay is over */
+	uint64_t limit;         /* bytes of history kept at most */
+	uint64_t bytes;         /* bytes of history kept now */
+	uint64_t interval;      /* instructions between checkpoints */
+	uint64_t icount;        /* instructions since the recording began */
+	uint64_t frontier;      /* the furthest icount executed live */
+	struct rec_checkpoint **cp;  /* oldest first */
+	size_t ncp, cp_room;
+	struct rec_input *log;  /* input number log_base + i in log[i] */
+	size_t nlog, log_room, log_base;
+	size_t log_head;        /* log[0..log_head) were dropped */
+	size_t pos;             /* the next input to replay */
+	uint8_t *shadow;        /* guest RAM as at the last checkpoint */
+	uint32_t msr_index[REC_MSRS];
+	int nmsrs;
+	/* Going backwards. */
+	enum gdb_action reverse;     /* requested by bs/bc; STOP: none */
+	enum rec_goal goal;
+	uint64_t goal_icount;
+	struct gdb_stop goal_stop;
+	uint64_t scan_from, scan_end; /* REC_SCAN: the stretch */
+	bool hit;
+	uint64_t hit_icount;
+	struct gdb_stop hit_stop;
 };
 
 /* The debugger's state of one guest. */
@@ -139,6 +244,7 @@ struct gdb_vm {
 	uint64_t *code_pages;
 	int ncode_pages;
 	unsigned bp_generation; /* bumped on every change: vCPUs re-arm */
+	struct recording rec;   /* record.c */
 };
 
 /* The debugger's state of one vCPU. */
@@ -165,6 +271,7 @@ struct gdb_vcpu {
 	/* Stepping off a patched breakpoint at held_addr (mechanism.c). */
 	bool holding;
 	uint64_t held_addr;
+	bool parked_in_io;      /* parked inside a device wait (GETCHAR) */
 };
 
 /* stop.c: ask every vCPU to stop, `stop` says why (NULL: no event);
@@ -236,6 +343,33 @@ int gdb_code_byte(struct gdb_vm *g, const struct kvm_sregs *s, uint64_t addr);
 bool gdb_can_unmap(struct gdb_vm *g, uint64_t addr, uint64_t len);
 /* Name of a mechanism, for `monitor info breakpoints`. */
 const char *gdb_mech_name(enum gdb_mech m);
+
+/* debug_x86.c: if a watched value changed since cpu's baseline, say which
+ * in stop and return true (every changed one gets its new baseline). */
+bool gdb_watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop);
+/* debug_x86.c: a single-step that did the work of a `rep` but left the PC
+ * on it (some hosts); the next step moves past it. */
+bool gdb_step_stuck_on_rep(struct vcpu *cpu, uint64_t pc_before, uint64_t pc);
+
+/* record.c, with g->lock held. After the vCPU was parked and gdb let it
+ * run: start or restart the recording, carry out a bs or bc. Returns
+ * REC_PARK_AGAIN when a stop was requested at once (park again), REC_GO
+ * when the vCPU runs to a goal of the recording (already armed-to-be),
+ * REC_NOTHING when it is an ordinary resume. */
+enum rec_after_park { REC_NOTHING, REC_GO, REC_PARK_AGAIN };
+enum rec_after_park gdb_rec_after_park(struct gdb_vm *g, struct vcpu *cpu);
+/* A single-step of a recording vCPU finished (KVM_EXIT_DEBUG): count it,
+ * take a checkpoint when due, and say whether to stop (bp: our execute
+ * breakpoint at the new PC, or -1). */
+enum gdb_debug_verdict gdb_rec_step(struct gdb_vm *g, struct vcpu *cpu, int bp,
+				    struct gdb_stop *stop);
+/* Turn recording off and free the history (every vCPU parked). */
+void gdb_rec_stop(struct gdb_vm *g);
+/* gdb detaches (every vCPU parked): recording ends, once the vCPU has
+ * replayed what was recorded if it is in the past. */
+void gdb_rec_detach(struct gdb_vm *g);
+/* `monitor record`, `monitor record on|off` (every vCPU parked). */
+void gdb_rec_monitor(struct gdb_vm *g, const char *args, char *out, size_t len);
 
 /* regs.c: pure conversion. From a vCPU snapshot to gdb's registers. */
 void gdb_regs_from_kvm(const struct kvm_regs *r, const struct kvm_sregs *s,

@@ -515,6 +515,8 @@ void gdb_mech_resume(struct gdb_vm *g)
 		bool exec = b->type == GDB_BP_SOFTWARE || b->type == GDB_BP_HARDWARE;
 
 		b->mech = MECH_STEP;
+		if (g->rec.on || g->rec.want_on)
+			continue;   /* recording steps and compares every instruction */
 		if ((exec ? hw_exec : hw_watch) && gdb_fits_debug_register(b) && slots < DR_SLOTS) {
 			b->mech = MECH_DEBUGREG;
 			slots++;

@@ -240,6 +240,7 @@ static const char help_text[] =
 	"  info idt        the IDT gates (in real mode: the interrupt vector table)\n"
 	"  info pagetable  the guest's page-table mappings, merged into ranges\n"
 	"  exits           VM exits and hypercalls so far, per vCPU\n"
+	"  record [on|off] going backwards: what is recorded; record from here; forget it\n"
 	"  help            this text\n";
 
 /* Which vCPU's snapshot regs is, or -1. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gdb/gdb.h"
+#include "options.h"
 
 #define EXIT_REPORT_WAIT_S 2   /* at exit: time for gdb to read the W packet */
 #define HOST_LEN 64
@@ -39,6 +40,7 @@ static void free_gdb_vm(struct vm *vm, struct gdb_vm *g)
 	if (g->quit_fd >= 0)
 		close(g->quit_fd);
 	gdb_bp_clear(g);
+	gdb_rec_stop(g);
 	free(g->ro);
 	free(g->code_pages);
 	pthread_mutex_destroy(&g->lock);
@@ -103,6 +105,7 @@ int gdb_start(struct vm *vm, const char *spec, bool no_wait, char *err)
 			    : vm->mode == MODE_REAL ? "i8086" : "i386",
 		.ncpus = vm->ncpus,
 		.expedite = true,
+		.can_reverse = vmm_record_refusal(vm->ncpus, vm->irqchip) == NULL,
 		.write = NULL,   /* gdb_serve() writes to its socket */
 		.stop_fd = g->stop_fd,
 	};

@@ -118,6 +118,12 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 
 	pthread_mutex_lock(&g->lock);
 	while ((parked = park(g, cpu))) {
+		enum rec_after_park rec = gdb_rec_after_park(g, cpu);
+
+		if (rec == REC_PARK_AGAIN)
+			continue;   /* it stopped at once (the start of the history) */
+		if (rec == REC_GO)
+			break;      /* going backwards: restored, runs to its goal */
 		/* Never let KVM single-step a `hlt`: some hosts leave the vCPU
 		 * "halted" afterwards, even inside a later interrupt handler.
 		 * We carry the `hlt` out ourselves. */
@@ -134,6 +140,8 @@ bool gdb_vcpu_before_run(struct vcpu *cpu)
 		gdb_write_back(cpu);   /* d->regs/sregs stay valid for arm_debug */
 		break;
 	}
+	if (!parked && g->rec.want_on)
+		gdb_rec_after_park(g, cpu);   /* --record --gdb-no-wait: from the first instruction */
 	if (atomic_load(&cpu->vm->ending))
 		run = false;
 	else if (!d->armed || d->armed_generation != g->bp_generation) {
@@ -155,8 +163,10 @@ void gdb_vcpu_park_in_io(struct vcpu *cpu)
 	if (!cpu->exit_pending)
 		vcpu_complete_io(cpu);
 	pthread_mutex_lock(&g->lock);
+	cpu->debug->parked_in_io = true;
 	if (park(g, cpu))
 		gdb_write_back(cpu);
+	cpu->debug->parked_in_io = false;
 	cpu->debug->armed = false;   /* re-arm before the next KVM_RUN */
 	pthread_mutex_unlock(&g->lock);
 }
@@ -265,6 +275,28 @@ static int resume(void *opaque, const enum gdb_action *actions)
 	return 0;
 }
 
+/* bs, bc: the vCPU goes backwards when it is let run (record.c). Not
+ * from inside a device wait: that instruction is only half done. */
+static int resume_reverse(void *opaque, int cpu, enum gdb_action action)
+{
+	struct gdb_vm *g = opaque;
+	enum gdb_action all[g->vm->ncpus];
+	bool waiting;
+
+	pthread_mutex_lock(&g->lock);
+	waiting = g->vm->cpus[cpu].debug->parked_in_io;
+	if (!waiting)
+		g->rec.reverse = action;
+	pthread_mutex_unlock(&g->lock);
+	if (waiting) {
+		vmm_msg(g->vm, "record: the guest is waiting for input; it cannot go back now");
+		return -1;
+	}
+	for (int i = 0; i < g->vm->ncpus; i++)
+		all[i] = i == cpu ? GDB_ACTION_CONTINUE : GDB_ACTION_STOP;
+	return resume(opaque, all);
+}
+
 static void interrupt(void *opaque)
 {
 	struct gdb_vm *g = opaque;
@@ -346,6 +378,7 @@ static void detach(void *opaque)
 	 * the code and the memory map change under no running vCPU. */
 	stop_all(g);
 	gdb_bp_clear(g);
+	gdb_rec_detach(g);   /* nobody can go back without gdb */
 	g->attached = false;
 	pthread_mutex_unlock(&g->lock);
 	for (int i = 0; i < g->vm->ncpus; i++)
@@ -367,6 +400,7 @@ static void kill_guest(void *opaque)
 void gdb_stop_callbacks(struct gdb_target *t)
 {
 	t->resume = resume;
+	t->resume_reverse = resume_reverse;
 	t->interrupt = interrupt;
 	t->take_stop = take_stop;
 	t->attach = attach;

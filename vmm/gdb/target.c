@@ -112,7 +112,10 @@ static int write_mem(void *opaque, int cpu, uint64_t addr, const void *buf, size
 	struct gdb_vm *g = opaque;
 	struct gdb_vcpu *d = stopped_cpu(g, cpu < 0 ? 0 : cpu);
 
-	return d ? x86_write_linear(g->vm, &d->sregs, addr, buf, len) : -1;
+	if (!d || x86_write_linear(g->vm, &d->sregs, addr, buf, len) < 0)
+		return -1;
+	g->rec.gdb_wrote = true;   /* a recording starts again from here */
+	return 0;
 }
 
 static int breakpoint(void *opaque, bool insert, enum gdb_bp_type type, uint64_t addr,
@@ -162,6 +165,11 @@ static int monitor(void *opaque, int cpu, const char *cmd, char *out, size_t len
 {
 	if (strcmp(cmd, "info breakpoints") == 0) {
 		list_breakpoints(opaque, out, len);
+		return 0;
+	}
+	if (strncmp(cmd, "record", strlen("record")) == 0 &&
+	    (cmd[strlen("record")] == '\0' || cmd[strlen("record")] == ' ')) {
+		gdb_rec_monitor(opaque, cmd + strlen("record"), out, len);
 		return 0;
 	}
 
