@@ -19,8 +19,6 @@
 #include "gdb/gdb.h"
 #include "x86/bits.h"
 
-#define MSR_KERNEL_GS_BASE 0xC0000102   /* what `swapgs` exchanges with GS.base */
-
 /* ---- the vCPU's registers, on its own thread ----------------------------- */
 
 void gdb_read_pc_state(struct vcpu *cpu)

@@ -49,9 +49,9 @@
 
 #include "gdb/gdb.h"
 #include "options.h"
+#include "x86/bits.h"
 #include "x86/x86.h"
 
-#define REC_PAGE 4096
 #define MIB ((uint64_t)1024 * 1024)
 #define LOG_FIRST_ROOM 256
 #define CP_FIRST_ROOM 64
@@ -62,16 +62,6 @@
 /* The MSRs a checkpoint keeps beyond sregs (EFER, FS and GS bases are
  * there): syscall/sysenter targets, swapgs's other base, PAT. Those this
  * host's KVM cannot read are left out when the recording starts. */
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
-#define MSR_STAR 0xC0000081
-#define MSR_LSTAR 0xC0000082
-#define MSR_CSTAR 0xC0000083
-#define MSR_SFMASK 0xC0000084
-#define MSR_KERNEL_GS_BASE 0xC0000102
-
 static const uint32_t rec_msrs[REC_MSRS] = {
 	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_STAR, MSR_LSTAR,
 	MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE, MSR_PAT,
@@ -96,7 +86,7 @@ void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib)
 
 static uint64_t checkpoint_bytes(const struct rec_checkpoint *c)
 {
-	return sizeof(*c) + c->nundo * (sizeof(struct rec_page) + REC_PAGE);
+	return sizeof(*c) + c->nundo * (sizeof(struct rec_page) + PAGE_SIZE);
 }
 
 static uint64_t input_bytes(const struct rec_input *in)
@@ -127,11 +117,11 @@ static bool collect_changed_pages(struct vm *vm, struct recording *r, struct rec
 {
 	size_t room = 0;
 
-	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += REC_PAGE) {
+	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE) {
 		uint8_t *now = vm->mem + gpa, *then = r->shadow + gpa;
 		struct rec_page p = { .gpa = gpa };
 
-		if (memcmp(now, then, REC_PAGE) == 0)
+		if (memcmp(now, then, PAGE_SIZE) == 0)
 			continue;
 		if (c->nundo == room) {
 			struct rec_page *bigger;
@@ -142,11 +132,11 @@ static bool collect_changed_pages(struct vm *vm, struct recording *r, struct rec
 				return false;
 			c->undo = bigger;
 		}
-		p.data = malloc(REC_PAGE);
+		p.data = malloc(PAGE_SIZE);
 		if (!p.data)
 			return false;
-		memcpy(p.data, then, REC_PAGE);
-		memcpy(then, now, REC_PAGE);
+		memcpy(p.data, then, PAGE_SIZE);
+		memcpy(then, now, PAGE_SIZE);
 		c->undo[c->nundo++] = p;
 	}
 	return true;
@@ -193,7 +183,7 @@ static void drop_oldest(struct recording *r)
 	memmove(r->cp, r->cp + 1, (r->ncp - 1) * sizeof(*r->cp));
 	r->ncp--;
 	/* Its undo pages lead to the dropped one: nobody goes there now. */
-	r->bytes -= second->nundo * (sizeof(struct rec_page) + REC_PAGE);
+	r->bytes -= second->nundo * (sizeof(struct rec_page) + PAGE_SIZE);
 	for (size_t i = 0; i < second->nundo; i++)
 		free(second->undo[i].data);
 	free(second->undo);
@@ -276,16 +266,16 @@ static void restore(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 	struct gdb_vcpu *d = cpu->debug;
 
 	/* Back to the newest checkpoint: the pages written since then. */
-	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += REC_PAGE)
-		if (memcmp(vm->mem + gpa, r->shadow + gpa, REC_PAGE) != 0)
-			memcpy(vm->mem + gpa, r->shadow + gpa, REC_PAGE);
+	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE)
+		if (memcmp(vm->mem + gpa, r->shadow + gpa, PAGE_SIZE) != 0)
+			memcpy(vm->mem + gpa, r->shadow + gpa, PAGE_SIZE);
 	/* Then from checkpoint to checkpoint down to k. */
 	while (r->ncp > k + 1) {
 		struct rec_checkpoint *c = newest(r);
 
 		for (size_t i = 0; i < c->nundo; i++) {
-			memcpy(vm->mem + c->undo[i].gpa, c->undo[i].data, REC_PAGE);
-			memcpy(r->shadow + c->undo[i].gpa, c->undo[i].data, REC_PAGE);
+			memcpy(vm->mem + c->undo[i].gpa, c->undo[i].data, PAGE_SIZE);
+			memcpy(r->shadow + c->undo[i].gpa, c->undo[i].data, PAGE_SIZE);
 		}
 		free_checkpoint(r, c);
 		r->ncp--;
@@ -371,9 +361,9 @@ static bool start(struct gdb_vm *g, struct vcpu *cpu)
 			vm->mem_size / MIB);
 		return false;
 	}
-	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += REC_PAGE)
-		if (memcmp(vm->mem + gpa, r->shadow + gpa, REC_PAGE) != 0)
-			memcpy(r->shadow + gpa, vm->mem + gpa, REC_PAGE);
+	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE)
+		if (memcmp(vm->mem + gpa, r->shadow + gpa, PAGE_SIZE) != 0)
+			memcpy(r->shadow + gpa, vm->mem + gpa, PAGE_SIZE);
 	probe_msrs(cpu, r);
 	r->interval = REC_INTERVAL;
 	if (getenv(INTERVAL_ENV)) {
@@ -456,7 +446,7 @@ static bool go_to(struct gdb_vm *g, struct vcpu *cpu, uint64_t t, const struct g
  * the page holds them; if none did, the shadow (RAM at the newest one). */
 static const uint8_t *bytes_at_checkpoint(const struct recording *r, size_t k, uint64_t gpa)
 {
-	uint64_t page = gpa & ~(uint64_t)(REC_PAGE - 1);
+	uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
 
 	for (size_t c = k + 1; c < r->ncp; c++)
 		for (size_t i = 0; i < r->cp[c]->nundo; i++)
@@ -487,7 +477,7 @@ static bool stretch_may_hit(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 		if (b->type == GDB_BP_SOFTWARE || b->type == GDB_BP_HARDWARE)
 			return true;
 		while (left) {
-			uint64_t p1, p2, n = REC_PAGE - (a & (REC_PAGE - 1));
+			uint64_t p1, p2, n = PAGE_SIZE - (a & (PAGE_SIZE - 1));
 			const uint8_t *before, *after;
 
 			if (n > left)

@@ -1,6 +1,6 @@
 /*
  * bits.h - names for the x86 architectural bits the VMM touches: control
- * registers, EFER, RFLAGS, segment descriptors, page-table entries and
+ * registers, MSR numbers, EFER, RFLAGS, segment descriptors, page-table entries and
  * debug registers. Every bit the code uses has a name here.
  */
 #ifndef VMM_X86_BITS_H
@@ -19,6 +19,18 @@
 /* CR4 */
 #define CR4_PSE BIT(4) /* 4 MiB pages in 32-bit paging */
 #define CR4_PAE BIT(5) /* physical address extension: 64-bit entries */
+
+/* Model-specific registers the VMM reads or writes (EFER, FS.base and
+ * GS.base come with KVM's sregs). */
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT 0x277
+#define MSR_STAR 0xC0000081    /* syscall: segment selectors */
+#define MSR_LSTAR 0xC0000082   /* syscall: 64-bit entry point */
+#define MSR_CSTAR 0xC0000083   /* syscall: compatibility-mode entry point */
+#define MSR_SFMASK 0xC0000084  /* syscall: RFLAGS bits cleared */
+#define MSR_KERNEL_GS_BASE 0xC0000102 /* what `swapgs` exchanges with GS.base */
 
 /* EFER (MSR 0xC0000080) */
 #define EFER_LME BIT(8)  /* long mode enable */
