@@ -408,12 +408,15 @@ Test(reverse, no_wait_records_from_the_start_and_a_wait_for_input_is_not_undone,
 {
 	struct child vmm;
 	struct run_result g, v;
-	int port = child_start_gdb(&vmm, "--gdb-no-wait", "--record", REVERSE, NULL);
+	int port = child_start_gdb(&vmm, "--gdb-no-wait", "--record", "--trace", REVERSE, NULL);
 
 	/* No input yet: the guest ran from its first instruction, recorded,
-	 * into GETCHAR, and waits there when gdb stops it. That instruction
-	 * is half done: going back from it is refused. */
+	 * into GETCHAR (--trace says when it got there), and waits there when
+	 * gdb stops it. That instruction is half done: going back from it is
+	 * refused. */
 	cr_assert_gt(port, 0, "%s", vmm.err_buf);
+	cr_assert(child_wait_stderr(&vmm, "hypercall GETCHAR", GUEST_TIMEOUT_S),
+		  "the guest never reached GETCHAR:\n%s", vmm.err_buf);
 	gdb_run(&g, port, REVERSE, (const char *const[]){
 		"monitor record", "reverse-stepi", "kill", NULL });
 	/* mov si, mov dx, mov al: three instructions, then the `out`. */
