@@ -488,6 +488,8 @@ const struct host_caps *probe_host(bool timing, char *err)
 		caps.hw_virt = cpu_has_hw_virt();
 		caps.blockirq = (ioctl(kvm_fd(), KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2) &
 				 KVM_GUESTDBG_BLOCKIRQ) != 0;
+		caps.sync_sregs = (ioctl(kvm_fd(), KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+				   KVM_SYNC_X86_SREGS) != 0;
 		for (int m = MODE_REAL; m <= MODE_LONG; m++) {
 			caps.runs[m] = run_check(CHECK_RUNS, m, err);
 			caps.single_step[m] = run_check(CHECK_STEP, m, err);
@@ -583,6 +585,7 @@ void probe_print(const struct host_caps *c)
 	printf("| user code runs                        | %-4s |\n", result_word(c->ring3_runs));
 	printf("| user code can be single-stepped       | %-4s |\n", result_word(c->ring3_debug));
 	printf("\nKVM_GUESTDBG_BLOCKIRQ: %s\n", c->blockirq ? "yes" : "no");
+	printf("sync regs (segment registers at each exit): %s\n", c->sync_sregs ? "yes" : "no");
 	if (c->exit_us > 0)
 		printf("exit round trip (out to port 0xE9): %.2f us\n", c->exit_us);
 	if (c->ring0_ns > 0)

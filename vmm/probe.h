@@ -18,6 +18,7 @@ struct host_caps {
 	bool pvm;                        /* /sys/module/kvm_pvm exists: nested PVM */
 	bool hw_virt;                    /* vmx or svm in /proc/cpuinfo */
 	bool blockirq;                   /* KVM_GUESTDBG_BLOCKIRQ supported */
+	bool sync_sregs;                 /* KVM copies sregs into the run area (sync regs) */
 	enum probe_result runs[CPU_MODES];       /* code runs and `out` exits */
 	enum probe_result single_step[CPU_MODES];/* KVM_GUESTDBG_SINGLESTEP exits */
 	enum probe_result sw_bp[CPU_MODES];      /* int3 + KVM_GUESTDBG_USE_SW_BP exits */

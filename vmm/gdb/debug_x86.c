@@ -300,6 +300,10 @@ void gdb_arm_debug(struct gdb_vm *g, struct vcpu *cpu)
 	 * interrupts included (a `hlt` must still wake up). */
 	if ((d->action == GDB_ACTION_STEP || d->stepping_over) && g->caps->blockirq)
 		dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+	/* Single-step-and-compare looks at the segment and control registers
+	 * after every step: KVM copies them into the run area at each exit
+	 * (sync regs), cheaper than a KVM_GET_SREGS each time. */
+	cpu->run->kvm_valid_regs = d->emulate && g->caps->sync_sregs ? KVM_SYNC_X86_SREGS : 0;
 	/* Stepping again and again changes nothing: skip the ioctl then. */
 	if (!d->dbg_set || memcmp(&dbg, &d->dbg, sizeof(dbg)) != 0) {
 		if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
@@ -360,7 +364,11 @@ bool gdb_watch_fired(struct gdb_vm *g, struct vcpu *cpu, struct gdb_stop *stop)
 
 	for (int i = 0; i < g->nbp; i++)
 		any |= !is_exec(&g->bp[i]);
-	if (!any || ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
+	if (!any)
+		return false;
+	if (cpu->run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		s = cpu->run->s.regs.sregs;   /* copied at this exit (gdb_arm_debug) */
+	else if (ioctl(cpu->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
 	for (int i = 0; i < g->nbp; i++) {
 		struct breakpoint *b = &g->bp[i];
