@@ -250,6 +250,28 @@ Test(reverse, watch_and_reverse_continue_find_the_writer, .timeout = 180)
 	run_free(&g);
 }
 
+/* `flag` is set and cleared by two instructions in a row, thousands of
+ * instructions before `done`: equal at both ends of every stretch of the
+ * recording. reverse-continue must still find the instruction that
+ * cleared it (the dirty-page log says that stretch wrote its page). */
+Test(reverse, a_value_changed_and_changed_back_is_found, .timeout = 180)
+{
+	struct child vmm;
+	struct run_result g;
+	int port = start_reverse_guest(&vmm, NULL);
+
+	gdb_run(&g, port, REVERSE, (const char *const[]){
+		"break done", "continue", "delete", "watch *(short *)&flag",
+		"reverse-continue", "p $pc == flag_cleared", "reverse-continue",
+		"p $pc == flag_cleared - 6", "kill", NULL });
+	assert_has(g.out, "Old value = 0\nNew value = 1\nflag_cleared ()");
+	assert_has(g.out, "$1 = 1\n");
+	assert_has(g.out, "Old value = 1\nNew value = 0\n");
+	assert_has(g.out, "$2 = 1\n");
+	finish_vmm(&vmm, STATUS_KILLED, NULL);
+	run_free(&g);
+}
+
 /* ---- input and output ------------------------------------------------------------ */
 
 Test(reverse, input_is_replayed_and_output_not_repeated, .timeout = 180)

@@ -131,7 +131,7 @@ static int set_slot(struct vm *vm, uint32_t slot, uint64_t start, uint64_t end, 
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
-		.flags = readonly ? KVM_MEM_READONLY : 0,
+		.flags = readonly ? KVM_MEM_READONLY : vm->log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		.guest_phys_addr = start,
 		.memory_size = end - start,
 		.userspace_addr = (uintptr_t)vm->mem + start,
@@ -149,6 +149,8 @@ int vm_map_ram(struct vm *vm, const struct phys_range *ro, int nro, int *slots, 
 	for (int i = 0; i < *slots; i++)
 		set_slot(vm, (uint32_t)i, 0, 0, false);
 	*slots = 0;
+	vm->map_generation++;
+	vm->one_slot = nro == 0;
 	for (int i = 0; i <= nro; i++) {
 		uint64_t ro_start = i < nro ? ro[i].start : vm->mem_size;
 
@@ -166,7 +168,28 @@ fail:
 	for (int i = 0; i < n; i++)
 		set_slot(vm, (uint32_t)i, 0, 0, false);
 	*slots = set_slot(vm, 0, 0, vm->mem_size, false) == 0 ? 1 : 0;
+	vm->one_slot = *slots == 1;
 	return -1;
+}
+
+int vm_dirty_log(struct vm *vm, bool on)
+{
+	vm->log_dirty = on;
+	vm->map_generation++;
+	if (!vm->one_slot)
+		return 0;   /* the slots take the flag when they are mapped again */
+	return set_slot(vm, 0, 0, vm->mem_size, false);
+}
+
+int vm_dirty_log_read(struct vm *vm, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+
+	if (!vm->log_dirty || !vm->one_slot) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
 }
 
 int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *err)
@@ -178,6 +201,8 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *e
 	vm->mem = NULL;
 	vm->cpus = NULL;
 	vm->ncpus = 0;
+	vm->log_dirty = vm->one_slot = false;
+	vm->map_generation = 0;
 	atomic_init(&vm->ending, false);
 	atomic_init(&vm->stop_wanted, false);
 	atomic_init(&vm->status, STATUS_OK);
@@ -214,6 +239,7 @@ int vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool irqchip, char *e
 	};
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return vmm_fail(err, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	vm->one_slot = true;
 
 	vm->cpus = calloc(ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)

@@ -89,6 +89,11 @@ struct vm {
 	int ncpus;
 	struct vcpu *cpus;
 	bool irqchip;            /* KVM's in-kernel PIC, PIT and local APICs */
+	/* KVM's dirty-page log (vm_dirty_log_*): on for the writable slots;
+	 * one_slot: all of RAM is slot 0; map_generation counts remappings,
+	 * each of which empties the log. */
+	bool log_dirty, one_slot;
+	unsigned map_generation;
 	struct console console;  /* dev/console.c */
 	struct uart uart;        /* dev/uart.c */
 	struct keyboard kbd;     /* dev/keyboard.c */
@@ -145,6 +150,17 @@ bool kvm_has_readonly_mem(void);
  * in use, updated (1 after vm_create). Only while no vCPU is in KVM_RUN.
  * Returns 0, or -1 with err (RAM is then one writable slot again). */
 int vm_map_ram(struct vm *vm, const struct phys_range *ro, int nro, int *slots, char *err);
+
+/* Turn KVM's dirty-page log of guest RAM on or off (the flag
+ * KVM_MEM_LOG_DIRTY_PAGES on the writable slots; vm_map_ram keeps it).
+ * Only while no vCPU is in KVM_RUN. Returns 0, or -1 with errno. */
+int vm_dirty_log(struct vm *vm, bool on);
+/* The pages of RAM the guest wrote since the log was last read, emptied,
+ * or remapped (vm->map_generation): bit n of `bitmap` (a uint64_t per 64
+ * pages of RAM, rounded up) is page n. Needs the log on and RAM in one
+ * slot; returns 0, or -1 (the caller then knows nothing of what was
+ * written). Writes kvm-vmm makes into guest RAM are never in it. */
+int vm_dirty_log_read(struct vm *vm, uint64_t *bitmap);
 
 /* ---- run.c: the vCPU threads and the run loop ------------------------------ */
 

@@ -158,6 +158,13 @@ struct rec_checkpoint {
 	 * one writes back. */
 	struct rec_page *undo;
 	size_t nundo;
+	/* The guest-physical page numbers the guest wrote between the
+	 * previous checkpoint and this one, from KVM's dirty-page log (even
+	 * those it changed and changed back); written_known is false when
+	 * the log could not tell. */
+	uint32_t *written;
+	size_t nwritten;
+	bool written_known;
 };
 
 /* What one port I/O exit brought in from outside. */
@@ -195,6 +202,8 @@ struct recording {
 	size_t log_head;        /* log[0..log_head) were dropped */
 	size_t pos;             /* the next input to replay */
 	uint8_t *shadow;        /* guest RAM as at the last checkpoint */
+	uint64_t *dirty;        /* a bitmap for KVM's dirty-page log */
+	unsigned dirty_generation; /* vm->map_generation when the log was last read */
 	uint32_t msr_index[REC_MSRS];
 	int nmsrs;
 	/* Going backwards. */

@@ -29,8 +29,9 @@
  * the current position, noting the last breakpoint reached or watched
  * value written; without one it tries the stretch before, and so on back to
  * the start of the recording (gdb's "No more reverse-execution history").
- * With watchpoints only, stretches whose checkpoints show the same watched
- * bytes at both ends are skipped without a replay.
+ * With watchpoints only, a stretch in which the guest wrote none of the
+ * watched pages (KVM's dirty-page log, read at each checkpoint) and no
+ * exit brought anything in is skipped without a replay.
  *
  * The history is bounded (--record-limit, REC_LIMIT_DEFAULT_MIB): past the
  * limit the oldest checkpoint is dropped, and with it the oldest history.
@@ -86,7 +87,8 @@ void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib)
 
 static uint64_t checkpoint_bytes(const struct rec_checkpoint *c)
 {
-	return sizeof(*c) + c->nundo * (sizeof(struct rec_page) + PAGE_SIZE);
+	return sizeof(*c) + c->nundo * (sizeof(struct rec_page) + PAGE_SIZE) +
+	       c->nwritten * sizeof(*c->written);
 }
 
 static uint64_t input_bytes(const struct rec_input *in)
@@ -102,7 +104,67 @@ static void free_checkpoint(struct recording *r, struct rec_checkpoint *c)
 	for (size_t i = 0; i < c->nundo; i++)
 		free(c->undo[i].data);
 	free(c->undo);
+	free(c->written);
 	free(c);
+}
+
+/* ---- which pages the guest wrote: KVM's dirty-page log -------------------------- */
+
+static size_t dirty_words(const struct vm *vm)
+{
+	uint64_t pages = vm->mem_size / PAGE_SIZE;
+
+	return (size_t)((pages + 63) / 64);
+}
+
+/* Read (and so empty) the dirty log; false if it cannot tell what the
+ * guest wrote since the previous read: no log on this host, or RAM was
+ * remapped in between (which empties the log). */
+static bool read_dirty_log(struct vm *vm, struct recording *r)
+{
+	bool unbroken = r->dirty_generation == vm->map_generation;
+
+	r->dirty_generation = vm->map_generation;
+	if (!r->dirty)
+		return false;
+	memset(r->dirty, 0, dirty_words(vm) * sizeof(*r->dirty));
+	return vm_dirty_log_read(vm, r->dirty) == 0 && unbroken;
+}
+
+/* The pages in the dirty log into c->written; false when out of memory. */
+static bool collect_written_pages(struct vm *vm, struct recording *r, struct rec_checkpoint *c)
+{
+	size_t room = 0;
+
+	c->written_known = read_dirty_log(vm, r);
+	if (!c->written_known)
+		return true;
+	for (size_t w = 0; w < dirty_words(vm); w++)
+		for (uint64_t bits = r->dirty[w]; bits; bits &= bits - 1) {
+			if (c->nwritten == room) {
+				uint32_t *bigger;
+
+				room = room ? 2 * room : 16;
+				bigger = realloc(c->written, room * sizeof(*bigger));
+				if (!bigger)
+					return false;
+				c->written = bigger;
+			}
+			c->written[c->nwritten++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+		}
+	return true;
+}
+
+/* Did the guest write page `page` (a page number) in the stretch that
+ * ends at checkpoint c? True when the log could not tell. */
+static bool guest_wrote(const struct rec_checkpoint *c, uint64_t page)
+{
+	if (!c->written_known)
+		return true;
+	for (size_t i = 0; i < c->nwritten; i++)
+		if (c->written[i] == page)
+			return true;
+	return false;
 }
 
 static struct rec_checkpoint *newest(const struct recording *r)
@@ -110,35 +172,53 @@ static struct rec_checkpoint *newest(const struct recording *r)
 	return r->cp[r->ncp - 1];
 }
 
-/* Compare guest RAM with the shadow: every page that differs goes into
- * c's undo list as the shadow has it, and the shadow takes the new
+/* Compare page `gpa` of guest RAM with the shadow: if it differs, it goes
+ * into c's undo list as the shadow has it, and the shadow takes the new
  * content. Returns false when out of memory. */
+static bool collect_page(struct vm *vm, struct recording *r, struct rec_checkpoint *c,
+			 uint64_t gpa, size_t *room)
+{
+	uint8_t *now = vm->mem + gpa, *then = r->shadow + gpa;
+	struct rec_page p = { .gpa = gpa };
+
+	if (memcmp(now, then, PAGE_SIZE) == 0)
+		return true;
+	if (c->nundo == *room) {
+		struct rec_page *bigger;
+
+		*room = *room ? 2 * *room : 16;
+		bigger = realloc(c->undo, *room * sizeof(*bigger));
+		if (!bigger)
+			return false;
+		c->undo = bigger;
+	}
+	p.data = malloc(PAGE_SIZE);
+	if (!p.data)
+		return false;
+	memcpy(p.data, then, PAGE_SIZE);
+	memcpy(then, now, PAGE_SIZE);
+	c->undo[c->nundo++] = p;
+	return true;
+}
+
+/* The pages that changed since the previous checkpoint into c's undo
+ * list. Only the guest wrote RAM since then when the dirty log is known
+ * and no exit came in between (kvm-vmm writes guest RAM only for exits;
+ * gdb's writes start the recording again): then only the pages in the log
+ * are compared, else all of RAM. Returns false when out of memory. */
 static bool collect_changed_pages(struct vm *vm, struct recording *r, struct rec_checkpoint *c)
 {
 	size_t room = 0;
 
-	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE) {
-		uint8_t *now = vm->mem + gpa, *then = r->shadow + gpa;
-		struct rec_page p = { .gpa = gpa };
-
-		if (memcmp(now, then, PAGE_SIZE) == 0)
-			continue;
-		if (c->nundo == room) {
-			struct rec_page *bigger;
-
-			room = room ? 2 * room : 16;
-			bigger = realloc(c->undo, room * sizeof(*bigger));
-			if (!bigger)
+	if (c->written_known && r->ncp > 0 && newest(r)->log_pos == r->pos) {
+		for (size_t i = 0; i < c->nwritten; i++)
+			if (!collect_page(vm, r, c, (uint64_t)c->written[i] * PAGE_SIZE, &room))
 				return false;
-			c->undo = bigger;
-		}
-		p.data = malloc(PAGE_SIZE);
-		if (!p.data)
-			return false;
-		memcpy(p.data, then, PAGE_SIZE);
-		memcpy(then, now, PAGE_SIZE);
-		c->undo[c->nundo++] = p;
+		return true;
 	}
+	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE)
+		if (!collect_page(vm, r, c, gpa, &room))
+			return false;
 	return true;
 }
 
@@ -221,7 +301,7 @@ static void take_checkpoint(struct vcpu *cpu, struct recording *r)
 			r->cp_room = room;
 		}
 	}
-	if (!c || !collect_changed_pages(cpu->vm, r, c)) {
+	if (!c || !collect_written_pages(cpu->vm, r, c) || !collect_changed_pages(cpu->vm, r, c)) {
 		/* Out of memory: the shadow may be ahead of the undo lists, so
 		 * no checkpoint can be trusted; start again from here. */
 		vmm_msg(cpu->vm, "record: out of memory; the history starts again here");
@@ -280,6 +360,7 @@ static void restore(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 		free_checkpoint(r, c);
 		r->ncp--;
 	}
+	read_dirty_log(vm, r);   /* empty: the next stretch starts at k */
 	write_cpu_state(cpu, r, r->cp[k]);
 	r->icount = r->cp[k]->icount;
 	r->pos = r->cp[k]->log_pos;
@@ -314,6 +395,9 @@ void gdb_rec_stop(struct gdb_vm *g)
 	free_log(r, 0);
 	free(r->log);
 	free(r->shadow);
+	if (r->dirty)
+		vm_dirty_log(g->vm, false);
+	free(r->dirty);
 	memset(r, 0, sizeof(*r));
 	r->limit = limit;
 	r->reverse = GDB_ACTION_STOP;
@@ -364,6 +448,13 @@ static bool start(struct gdb_vm *g, struct vcpu *cpu)
 	for (uint64_t gpa = 0; gpa < vm->mem_size; gpa += PAGE_SIZE)
 		if (memcmp(vm->mem + gpa, r->shadow + gpa, PAGE_SIZE) != 0)
 			memcpy(r->shadow + gpa, vm->mem + gpa, PAGE_SIZE);
+	/* Without the dirty log (no memory, or a host without it) every
+	 * stretch counts as written: reverse-continue then replays them all. */
+	r->dirty = calloc(dirty_words(vm), sizeof(*r->dirty));
+	if (r->dirty && vm_dirty_log(vm, true) < 0) {
+		free(r->dirty);
+		r->dirty = NULL;
+	}
 	probe_msrs(cpu, r);
 	r->interval = REC_INTERVAL;
 	if (getenv(INTERVAL_ENV)) {
@@ -441,35 +532,28 @@ static bool go_to(struct gdb_vm *g, struct vcpu *cpu, uint64_t t, const struct g
 	return false;
 }
 
-/* Guest-physical bytes [gpa, gpa+len), inside one page, as they were at
- * checkpoint k: the undo copy of the first later checkpoint that changed
- * the page holds them; if none did, the shadow (RAM at the newest one). */
-static const uint8_t *bytes_at_checkpoint(const struct recording *r, size_t k, uint64_t gpa)
-{
-	uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
-
-	for (size_t c = k + 1; c < r->ncp; c++)
-		for (size_t i = 0; i < r->cp[c]->nundo; i++)
-			if (r->cp[c]->undo[i].gpa == page)
-				return r->cp[c]->undo[i].data + (gpa - page);
-	return r->shadow + gpa;
-}
-
-/* Can the stretch from checkpoint k to the next one (or to the present)
- * hold a hit? Any may reach a breakpoint; but a watched value that is the
- * same at both ends, at the same guest-physical address, is taken as not
- * written in between (one changed and changed back inside a stretch is
- * missed). Skipping the others makes reverse-continue to a watchpoint cost
+/* Can the stretch from checkpoint k to the next one hold a hit? Any may
+ * reach a breakpoint, and the stretch up to the present is always
+ * replayed. A watched value can have changed in the stretch only if the
+ * guest wrote its page (KVM's dirty log, which sees a value changed and
+ * changed back too), or an exit brought something in (kvm-vmm may have
+ * written guest RAM for it; gdb's own writes start the recording again).
+ * Skipping the other stretches makes reverse-continue to a watchpoint cost
  * a replay of the stretch that wrote it only. */
 static bool stretch_may_hit(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 {
 	struct recording *r = &g->rec;
-	bool at_present = k + 1 == r->ncp;
-	const struct kvm_sregs *end = at_present ? &cpu->debug->sregs : &r->cp[k + 1]->sregs;
-	struct paging_regs at_start = paging_regs_of(&r->cp[k]->sregs);
-	struct paging_regs at_end = paging_regs_of(end);
+	const struct rec_checkpoint *next;
+	struct paging_regs at_start, at_end;
 	struct vm *vm = cpu->vm;
 
+	if (g->nbp == 0)
+		return false;
+	if (k + 1 == r->ncp || r->cp[k + 1]->log_pos != r->cp[k]->log_pos)
+		return true;   /* up to the present, or an exit brought something in */
+	next = r->cp[k + 1];
+	at_start = paging_regs_of(&r->cp[k]->sregs);
+	at_end = paging_regs_of(&next->sregs);
 	for (int i = 0; i < g->nbp; i++) {
 		const struct breakpoint *b = &g->bp[i];
 		uint64_t a = b->addr, left = b->len;
@@ -478,17 +562,12 @@ static bool stretch_may_hit(struct gdb_vm *g, struct vcpu *cpu, size_t k)
 			return true;
 		while (left) {
 			uint64_t p1, p2, n = PAGE_SIZE - (a & (PAGE_SIZE - 1));
-			const uint8_t *before, *after;
 
 			if (n > left)
 				n = left;
 			if (paging_translate(&at_start, vm->mem, vm->mem_size, a, &p1, NULL, NULL) ||
 			    paging_translate(&at_end, vm->mem, vm->mem_size, a, &p2, NULL, NULL) ||
-			    p1 != p2 || p1 + n > vm->mem_size)
-				return true;
-			before = bytes_at_checkpoint(r, k, p1);
-			after = at_present ? vm->mem + p1 : bytes_at_checkpoint(r, k + 1, p1);
-			if (memcmp(before, after, n) != 0)
+			    p1 != p2 || p1 + n > vm->mem_size || guest_wrote(next, p1 / PAGE_SIZE))
 				return true;
 			a += n;
 			left -= n;
