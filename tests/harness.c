@@ -398,31 +398,44 @@ void expect_lesson_output(const struct run_result *r, const char *dir)
 	expect_output_file(r, path, 0);
 }
 
-void gdb_batch(struct run_result *r, int port, const char *guest, ...)
+void gdb_batch_with(struct run_result *r, const char *const options[], const char *guest,
+		    const char *target, int port, const char *const cmds[])
 {
-	char *argv[2 * GDB_MAX_CMDS + 8];
-	char target[64];
-	const char *cmd;
+	char *argv[2 * GDB_MAX_CMDS + 16];
+	char target_port[64];
 	int n = 0;
-	va_list ap;
 
-	snprintf(target, sizeof(target), "target remote :%d", port);
+	snprintf(target_port, sizeof(target_port), "%s :%d", target, port);
 	argv[n++] = "gdb";
 	argv[n++] = "-batch";
 	argv[n++] = "-nx";
+	for (int i = 0; options && options[i] && n < 8; i++)
+		argv[n++] = (char *)options[i];
 	argv[n++] = (char *)guest;
 	argv[n++] = "-ex";
-	argv[n++] = target;
-	va_start(ap, guest);
-	while (n < 2 * GDB_MAX_CMDS && (cmd = va_arg(ap, const char *)) != NULL) {
+	argv[n++] = target_port;
+	for (int i = 0; cmds[i] && n < 2 * GDB_MAX_CMDS; i++) {
 		argv[n++] = "-ex";
-		argv[n++] = (char *)cmd;
+		argv[n++] = (char *)cmds[i];
 	}
-	va_end(ap);
 	argv[n] = NULL;
 	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
 	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
 	cr_assert_null(strstr(r->err, "too long"), "%s", r->err);
+}
+
+void gdb_batch(struct run_result *r, int port, const char *guest, ...)
+{
+	const char *cmds[GDB_MAX_CMDS + 1];
+	int n = 0;
+	va_list ap;
+
+	va_start(ap, guest);
+	while (n < GDB_MAX_CMDS && (cmds[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	cmds[n] = NULL;
+	gdb_batch_with(r, NULL, guest, "target remote", port, cmds);
 }
 
 void finish_vmm_with(struct child *vmm, int status, const char *expected_path)

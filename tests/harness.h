@@ -109,6 +109,12 @@ void expect_lesson_output(const struct run_result *r, const char *dir);
  * not fit the target description. */
 void gdb_batch(struct run_result *r, int port, const char *guest, ...);
 
+/* The same with gdb's options before GUEST (NULL-terminated, or NULL: e.g.
+ * {"-x", SCRIPT, NULL}), `target` ("target remote" or "target
+ * extended-remote") and the commands as an array (NULL-terminated). */
+void gdb_batch_with(struct run_result *r, const char *const options[], const char *guest,
+		    const char *target, int port, const char *const cmds[]);
+
 /* Wait for a kvm-vmm started with child_start_gdb() to end; expect
  * `status`, no crash report on stderr and, unless expected_path is NULL,
  * stdout equal to that file. */

@@ -50,31 +50,6 @@ static void finish_vmm(struct child *vmm, int status)
 	run_free(&r);
 }
 
-/* gdb -batch on GUEST with `target_cmd` (e.g. "target extended-remote")
- * and the commands (NULL-terminated). */
-static void gdb_with(struct run_result *r, const char *target_cmd, int port, const char *guest,
-		     const char *const cmds[])
-{
-	char *argv[2 * GDB_MAX_CMDS + 8];
-	char target[96];
-	int n = 0;
-
-	snprintf(target, sizeof(target), "%s :%d", target_cmd, port);
-	argv[n++] = "gdb";
-	argv[n++] = "-batch";
-	argv[n++] = "-nx";
-	argv[n++] = (char *)guest;
-	argv[n++] = "-ex";
-	argv[n++] = target;
-	for (int i = 0; cmds[i] && n < 2 * GDB_MAX_CMDS; i++) {
-		argv[n++] = "-ex";
-		argv[n++] = (char *)cmds[i];
-	}
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
-	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
-}
-
 /* What this host's KVM does (the probe kvm-vmm itself runs). */
 static const struct host_caps *host(void)
 {
@@ -228,7 +203,7 @@ Test(gdb_watch, extended_remote_after_the_guest_exited, .timeout = 120)
 	int port = start_vmm(&vmm, WATCH);
 	const char *const cmds[] = { "continue", "info threads", NULL };
 
-	gdb_with(&g, "target extended-remote", port, WATCH, cmds);
+	gdb_batch_with(&g, NULL, WATCH, "target extended-remote", port, cmds);
 	assert_has(g.out, "exited with code " WATCH_STATUS_OCTAL);
 	assert_has(g.out, "No threads.");
 	cr_assert_null(strstr(g.out, "New Thread"), "a thread after the exit:\n%s", g.out);

@@ -31,26 +31,9 @@
  * (NULL-terminated). */
 static void gdb_run(struct run_result *r, int port, const char *guest, const char *const cmds[])
 {
-	char *argv[2 * GDB_MAX_CMDS + 12];
-	char target[64];
-	int n = 0;
+	static const char *const options[] = { "-x", STATE_SCRIPT, NULL };
 
-	snprintf(target, sizeof(target), "target remote :%d", port);
-	argv[n++] = "gdb";
-	argv[n++] = "-batch";
-	argv[n++] = "-nx";
-	argv[n++] = "-x";
-	argv[n++] = STATE_SCRIPT;
-	argv[n++] = (char *)guest;
-	argv[n++] = "-ex";
-	argv[n++] = target;
-	for (int i = 0; cmds[i] && n < 2 * GDB_MAX_CMDS; i++) {
-		argv[n++] = "-ex";
-		argv[n++] = (char *)cmds[i];
-	}
-	argv[n] = NULL;
-	cr_assert_eq(run_argv(r, argv, NULL, GDB_TIMEOUT_S), 0, "cannot start gdb");
-	cr_assert_not(r->timed_out, "gdb hung:\n%s\n%s", r->out, r->err);
+	gdb_batch_with(r, options, guest, "target remote", port, cmds);
 	cr_assert_null(strstr(r->err, "Traceback"), "gdb's Python failed:\n%s", r->err);
 	/* gdb shows `monitor` output on stderr: the tests look at both. */
 	char *both = malloc(r->out_len + r->err_len + 1);
