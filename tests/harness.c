@@ -378,6 +378,17 @@ struct run_result run_guest(const char *first, ...)
 	return r;
 }
 
+struct run_result run_guest_case(const char *guest, const char *which)
+{
+	struct run_result r;
+
+	cr_assert_eq(run_argv(&r, (char *const[]){ (char *)vmm_path(), (char *)guest, NULL }, which,
+			      GUEST_TIMEOUT_S), 0, "cannot start %s", vmm_path());
+	cr_assert(!r.timed_out, "case %s: the guest never ended", which);
+	assert_no_crash_report(r.err, "kvm-vmm");
+	return r;
+}
+
 void expect_output_file(const struct run_result *r, const char *path, int status)
 {
 	char *want = slurp(path, NULL);

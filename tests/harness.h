@@ -97,6 +97,11 @@ void assert_no_crash_report(const char *text, const char *who);
  * could not start or hung. Free with run_free(). */
 struct run_result run_guest(const char *first, ...);
 
+/* One case of a guest that reads its case from stdin (a lab's grader):
+ * kvm-vmm on `guest` with `which` as its input; fails if kvm-vmm could not
+ * start, hung or crashed. The caller checks the status. */
+struct run_result run_guest_case(const char *guest, const char *which);
+
 /* Expect stdout to equal the file at `path`, the exit status `status` and
  * nothing on stderr. */
 void expect_output_file(const struct run_result *r, const char *path, int status);

@@ -19,12 +19,8 @@
  * exit 0. */
 static struct run_result run_case(const char *which)
 {
-	struct run_result r = { 0 };
+	struct run_result r = run_guest_case(GUEST, which);
 
-	cr_assert_eq(run_argv(&r, (char *const[]){ (char *)vmm_path(), GUEST, NULL }, which,
-			      GUEST_TIMEOUT_S), 0, "cannot start %s", vmm_path());
-	cr_assert(!r.timed_out, "case %s: the guest never ended", which);
-	assert_no_crash_report(r.err, "kvm-vmm");
 	cr_assert_eq(r.status, 0,
 		     "case %s: kvm-vmm ended with status %d (above 128: killed by a signal;"
 		     " a guest pointer used without a bounds check?)\nstderr:\n%s",

@@ -25,15 +25,12 @@
 /* Run one case of date.elf, noting the host time before and after. */
 static struct run_result run_case(const char *which, time_t *before, time_t *after)
 {
-	struct run_result r = { 0 };
+	struct run_result r;
 
 	setenv("TZ", NOT_UTC, 1);   /* inherited by kvm-vmm */
 	*before = time(NULL);
-	cr_assert_eq(run_argv(&r, (char *const[]){ (char *)vmm_path(), GUEST, NULL }, which,
-			      GUEST_TIMEOUT_S), 0, "cannot start %s", vmm_path());
+	r = run_guest_case(GUEST, which);
 	*after = time(NULL);
-	cr_assert(!r.timed_out, "case %s: the guest never ended", which);
-	assert_no_crash_report(r.err, "kvm-vmm");
 	cr_assert_neq(r.status, EXIT_UIP_STUCK,
 		      "the guest waited for ever for status A's UIP bit (0x80) to clear: port"
 		      " 0x71 read 0xFF, nothing answered? Output:\n%s", r.out);

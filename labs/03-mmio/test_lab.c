@@ -28,13 +28,10 @@ static int line_len(const char *s)
  * want (n of them), in order. */
 static void expect_case(const char *which, const struct expected_line *want, size_t n)
 {
-	struct run_result r = { 0 };
+	struct run_result r;
 	const char *out;
 
-	cr_assert_eq(run_argv(&r, (char *const[]){ (char *)vmm_path(), GUEST, NULL }, which,
-			      GUEST_TIMEOUT_S), 0, "cannot start %s", vmm_path());
-	cr_assert(!r.timed_out, "case %s: the guest never ended", which);
-	assert_no_crash_report(r.err, "kvm-vmm");
+	r = run_guest_case(GUEST, which);
 	cr_assert_eq(r.status, 0, "case %s: kvm-vmm ended with status %d\nstdout:\n%s\nstderr:\n%s",
 		     which, r.status, r.out, r.err);
 	out = r.out;

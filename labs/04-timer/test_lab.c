@@ -31,12 +31,8 @@ static int line_len(const char *s)
 /* Run case `which` of ticks.elf; expect it to end with status 0. */
 static struct run_result run_case(const char *which)
 {
-	struct run_result r = { 0 };
+	struct run_result r = run_guest_case(GUEST, which);
 
-	cr_assert_eq(run_argv(&r, (char *const[]){ (char *)vmm_path(), GUEST, NULL }, which,
-			      GUEST_TIMEOUT_S), 0, "cannot start %s", vmm_path());
-	cr_assert(!r.timed_out, "case %s: the guest never ended", which);
-	assert_no_crash_report(r.err, "kvm-vmm");
 	cr_assert_neq(r.status, EXIT_NO_TICKS,
 		      "case %s: the guest waited for ticks that never came (\"%.*s\"): does"
 		      " lab_port_out() take ports 0x520-0x522 and start the thread, does the"
