@@ -155,6 +155,28 @@ static void report_internal_error(struct vcpu *cpu)
 }
 
 /* Handle one exit. Returns true while the vCPU should keep running. */
+/* KVM_EXIT_IO: the port devices (dev/ports.c). Under gdb with a
+ * recording, an instruction executed before gets what it got then, and
+ * no device sees it again; a new one's exit is logged (gdb/record.c). */
+static bool io_exit(struct vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	/* What the exit was, before a device wait may bring the next one. */
+	struct rec_io io = { .port = run->io.port, .direction = run->io.direction,
+			     .len = run->io.size * run->io.count,
+			     .data = (uint8_t *)run + run->io.data_offset };
+
+	if (!cpu->debug)
+		return ports_handle_io(cpu);
+	if (!gdb_rec_replay_io(cpu)) {
+		if (!ports_handle_io(cpu))
+			return false;
+		gdb_rec_log_io(cpu, &io);
+	}
+	gdb_vcpu_after_io(cpu);
+	return true;
+}
+
 static bool handle_exit(struct vcpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
@@ -162,11 +184,7 @@ static bool handle_exit(struct vcpu *cpu)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (!ports_handle_io(cpu))
-			return false;
-		if (cpu->debug)
-			gdb_vcpu_after_io(cpu);
-		return true;
+		return io_exit(cpu);
 	case KVM_EXIT_HLT:
 		if (cpu->debug && gdb_vcpu_hlt_exit(cpu))
 			return true;   /* a breakpoint the debugger patched in */

@@ -6,7 +6,6 @@
  * the VGA CRT controller (0x3D4, 0x3D5, 0x3DA) and, for a disk boot, the
  * BIOS's service ports (0xE0-0xE4, see pc.h).
  * Reads from a port nothing answers return all ones, as on a real bus.
- * Under gdb with a recording, each exit is logged or replayed (gdb/record.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 #include "options.h"
 #include "vmm.h"
 #include "pc/pc.h"
-#include "gdb/gdb.h"
 
 /* A hypercall: read EAX..EDX, dispatch, write back what changed. Returns
  * false when the guest ended. */
@@ -108,7 +106,7 @@ static void port_in(struct vcpu *cpu, uint16_t port, uint8_t *data, int size)
 		lab_port_in(cpu, port, data, size);   /* a lab's device (vmm/lab.h) */
 }
 
-static bool handle_io(struct vcpu *cpu)
+bool ports_handle_io(struct vcpu *cpu)
 {
 	/* A copy: a wait inside a hypercall may let KVM bring the next exit
 	 * into the run area (vcpu_complete_io). */
@@ -135,24 +133,5 @@ static bool handle_io(struct vcpu *cpu)
 			port_in(cpu, port, data, size);
 		}
 	}
-	return true;
-}
-
-bool ports_handle_io(struct vcpu *cpu)
-{
-	/* What the exit was, before a device wait may bring the next one. */
-	struct kvm_run *run = cpu->run;
-	struct rec_io io = { .port = run->io.port, .direction = run->io.direction,
-			     .len = run->io.size * run->io.count,
-			     .data = (uint8_t *)run + run->io.data_offset };
-
-	/* Under gdb with a recording: an instruction executed before gets
-	 * what it got then, and no device sees it again (gdb/record.c). */
-	if (cpu->debug && gdb_rec_replay_io(cpu))
-		return true;
-	if (!handle_io(cpu))
-		return false;
-	if (cpu->debug)
-		gdb_rec_log_io(cpu, &io);
 	return true;
 }

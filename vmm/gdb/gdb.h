@@ -79,7 +79,7 @@ void gdb_vm_ended(struct vm *vm);
  * a recording keeps (0: REC_LIMIT_DEFAULT_MIB); at_start (--record):
  * record from the first instruction. */
 void gdb_record_setup(struct vm *vm, bool at_start, uint64_t limit_mib);
-/* Port I/O exits while recording (ports.c, on the vCPU's thread). An exit
+/* Port I/O exits while recording (run.c, on the vCPU's thread). An exit
  * of an instruction that was recorded before is replayed: the bytes an
  * `in` read and the registers a hypercall returned come from the log, and
  * no device sees it (so nothing is printed twice, nothing read twice);
