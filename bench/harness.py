@@ -190,50 +190,47 @@ class Harness:
             return None
         return result["times"][0], result["user"] + result["system"]
 
-    def time_cases(self, names):
-        """Time the cases that passed their check, in rounds: each round
-        runs each case once, so that load hits them alike. A first round
-        warms up (not for slow cases, those with fewer runs). A case takes
-        part in its first `runs` rounds; with runs = 1 its checking run is
-        its sample."""
+    def _rounds(self, names, what):
+        """(round, case) in the order the cases are timed: in rounds, each
+        round running each case once, so that load hits them alike. A
+        first round (negative) warms up, not for slow cases (those with
+        fewer runs); a case takes part in its first `runs` rounds."""
         cases = [self.cases[n] for n in names if self.cases[n].ok]
         rounds = max((c.runs for c in cases), default=0)
-        log(f"timing {' '.join(names)} ({rounds} rounds)")
-        for c in cases:
-            c.wall, c.cpu = [], []
+        log(f"timing {what}{' '.join(names)} ({rounds} rounds)")
         for rnd in range(-self.warmup, rounds):
             for case in cases:
-                if not case.ok:
-                    continue
-                if case.runs == 1:
-                    if rnd == 0:
-                        case.wall.append(case.check.wall)
-                        case.cpu.append(case.check.cpu)
-                    continue
-                if rnd >= case.runs or (rnd < 0 and case.runs < self.runs):
-                    continue
-                sample = self._hyperfine_once(case)
-                if sample and rnd >= 0:
-                    case.wall.append(sample[0])
-                    case.cpu.append(sample[1])
+                if case.ok and rnd < case.runs and (rnd >= 0 or case.runs >= self.runs):
+                    yield rnd, case
+
+    def time_cases(self, names):
+        """Time the cases that passed their check, whole process, with
+        hyperfine (see _rounds); with runs = 1 a case's checking run is its
+        sample."""
+        for name in names:
+            self.cases[name].wall, self.cases[name].cpu = [], []
+        for rnd, case in self._rounds(names, ""):
+            if case.runs == 1:
+                if rnd == 0:
+                    case.wall.append(case.check.wall)
+                    case.cpu.append(case.check.cpu)
+                continue
+            sample = self._hyperfine_once(case)
+            if sample and rnd >= 0:
+                case.wall.append(sample[0])
+                case.cpu.append(sample[1])
 
     def time_first_output(self, names):
         """Like time_cases, but the time each case takes to its first byte
         of output (time_to_first_output), not to its end: into case.first."""
-        cases = [self.cases[n] for n in names if self.cases[n].ok]
-        rounds = max((c.runs for c in cases), default=0)
-        log(f"timing the first output of {' '.join(names)} ({rounds} rounds)")
-        for c in cases:
-            c.first = []
-        for rnd in range(-self.warmup, rounds):
-            for case in cases:
-                if not case.ok or rnd >= case.runs or (rnd < 0 and case.runs < self.runs):
-                    continue
-                first = time_to_first_output(case.argv)
-                if first is None:
-                    case.fail("no output in a timed run")
-                elif rnd >= 0:
-                    case.first.append(first)
+        for name in names:
+            self.cases[name].first = []
+        for rnd, case in self._rounds(names, "the first output of "):
+            first = time_to_first_output(case.argv)
+            if first is None:
+                case.fail("no output in a timed run")
+            elif rnd >= 0:
+                case.first.append(first)
 
     def peak_rss(self, name, runs):
         """Peak RSS (KiB) of `runs` runs of a case; its checking run is the first."""
