@@ -163,7 +163,6 @@ int child_start_gdb_argv(struct child *c, char *const args[])
 {
 	char *argv[MAX_ARGS];
 	int n = 0;
-	const char *line;
 
 	argv[n++] = (char *)vmm_path();
 	argv[n++] = "--gdb";
@@ -173,10 +172,14 @@ int child_start_gdb_argv(struct child *c, char *const args[])
 	argv[n] = NULL;
 	if (child_start(c, argv) < 0)
 		return -1;
-	line = child_wait_stderr(c, LISTENING, 10);
-	if (!line)
-		return -1;
-	return atoi(line + strlen(LISTENING));
+	return child_wait_gdb_port(c, 10);
+}
+
+int child_wait_gdb_port(struct child *c, double timeout_s)
+{
+	const char *line = child_wait_stderr(c, LISTENING, timeout_s);
+
+	return line ? atoi(line + strlen(LISTENING)) : -1;
 }
 
 int child_start_gdb(struct child *c, ...)

@@ -73,6 +73,10 @@ const char *child_wait_stderr(struct child *c, const char *needle, double timeou
  * stdout, this part included). */
 const char *child_wait_stdout(struct child *c, const char *needle, double timeout_s);
 
+/* The port of the gdb stub of a kvm-vmm child: read from its stderr line
+ * "gdb: listening on 127.0.0.1:PORT" (up to timeout_s); -1 if none came. */
+int child_wait_gdb_port(struct child *c, double timeout_s);
+
 /* Start kvm-vmm --gdb 0 with extra args (NULL-terminated) and read the port
  * it prints ("gdb: listening on 127.0.0.1:PORT"); returns it, or -1. */
 int child_start_gdb(struct child *c, ...);

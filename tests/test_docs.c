@@ -935,16 +935,15 @@ static void replay_session(const struct session *s)
 	struct child vmm;
 	struct run_result g, v;
 	char target[64], *gdb_argv[4 + 4 * MAX_GDB + 1], *copy, *out[20000];
-	const char *hit;
-	int argc = 0, n, pos = 0;
+	int argc = 0, n, pos = 0, port;
 
 	if (!replay_prepare(&rp, s)) {
 		free(rp.init);
 		return;
 	}
 	cr_assert_eq(child_start(&vmm, rp.vmm_argv), 0);
-	hit = child_wait_stderr(&vmm, "gdb: listening on 127.0.0.1:", 10);
-	if (!hit) {
+	port = child_wait_gdb_port(&vmm, 10);
+	if (port < 0) {
 		kill(vmm.pid, SIGKILL);
 		child_wait(&vmm, 5, NULL);
 		cr_expect_fail("%s:%d: kvm-vmm did not start its stub: %s", s->doc, s->lineno,
@@ -952,8 +951,7 @@ static void replay_session(const struct session *s)
 		free(rp.init);
 		return;
 	}
-	snprintf(target, sizeof(target), "target remote :%d",
-		 atoi(hit + strlen("gdb: listening on 127.0.0.1:")));
+	snprintf(target, sizeof(target), "target remote :%d", port);
 	feed_input(&vmm, rp.input);
 
 	gdb_argv[argc++] = "gdb";

@@ -40,7 +40,6 @@
 #define CONNECTIONS 50
 #define HANG_UP_S 20.0
 #define MAX_ARGS 48
-#define LISTENING "gdb: listening on 127.0.0.1:"
 
 /* ---- valgrind ------------------------------------------------------------------ */
 
@@ -159,7 +158,7 @@ Test(hygiene, valgrind_on_a_gdb_session, .timeout = 400)
 	char why[256], log_opt[128], target[64];
 	char *argv[MAX_ARGS];
 	const char *vmm = plain_vmm(why, sizeof(why));
-	const char *line;
+	int port;
 	char *log;
 	struct child c;
 	struct run_result g, v;
@@ -169,9 +168,9 @@ Test(hygiene, valgrind_on_a_gdb_session, .timeout = 400)
 	log = temp_log();
 	valgrind_argv(argv, log_opt, sizeof(log_opt), log, vmm, "--gdb", "0", GDB_GUEST, NULL);
 	cr_assert_eq(child_start(&c, argv), 0);
-	line = child_wait_stderr(&c, LISTENING, VALGRIND_S);
-	cr_assert(line, "no gdb port: %s", c.err_buf);
-	snprintf(target, sizeof(target), "target remote :%d", atoi(line + strlen(LISTENING)));
+	port = child_wait_gdb_port(&c, VALGRIND_S);
+	cr_assert_gt(port, 0, "no gdb port: %s", c.err_buf);
+	snprintf(target, sizeof(target), "target remote :%d", port);
 	{
 		char *gdb[] = { "gdb", "-batch", "-nx", GDB_GUEST, "-ex", target,
 				"-ex", "break done", "-ex", "continue", "-ex", "p/x $rcx",

@@ -339,7 +339,6 @@ static int start_gdb(struct child *vmm, ...)
 {
 	char *argv[32];
 	int n = 0, port;
-	const char *line;
 	va_list ap;
 
 	argv[n++] = (char *)vmm_path();
@@ -351,10 +350,8 @@ static int start_gdb(struct child *vmm, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	cr_assert_eq(child_start(vmm, argv), 0);
-	line = child_wait_stderr(vmm, GDB_LISTENING, RUN_BOUND_S);
-	cr_assert(line, "kvm-vmm did not print its gdb port: %s", vmm->err_buf);
-	port = atoi(line + strlen(GDB_LISTENING));
-	cr_assert_gt(port, 0);
+	port = child_wait_gdb_port(vmm, RUN_BOUND_S);
+	cr_assert_gt(port, 0, "kvm-vmm did not print its gdb port: %s", vmm->err_buf);
 	return port;
 }
 
@@ -519,13 +516,13 @@ Test(liveness, running_out_of_descriptors_under_gdb_ends_with_one_line, .timeout
 		struct child vmm;
 		struct run_result r;
 		struct rsp c = { .fd = -1 };
-		const char *line;
+		int port;
 		bool served = false;
 
 		fd_limit_argv(argv, limit_text, limit, args);
 		cr_assert_eq(child_start(&vmm, argv), 0);
-		line = child_wait_stderr(&vmm, GDB_LISTENING, FD_RUN_BOUND_S);
-		if (line && rsp_connect(&c, atoi(line + strlen(GDB_LISTENING))) &&
+		port = child_wait_gdb_port(&vmm, FD_RUN_BOUND_S);
+		if (port > 0 && rsp_connect(&c, port) &&
 		    rsp_ask(&c, "?", reply, sizeof(reply), STOP_REPLY_S))
 			served = rsp_ask(&c, "c", reply, sizeof(reply), FD_RUN_BOUND_S) &&
 				 strcmp(reply, "W00") == 0;

@@ -352,13 +352,11 @@ static void attach_to_a_running_guest(char *const argv[])
 {
 	struct child vmm;
 	struct run_result g;
-	const char *at;
 	int port;
 
 	cr_assert_eq(child_start(&vmm, argv), 0);
-	at = child_wait_stderr(&vmm, "gdb: listening on 127.0.0.1:", GUEST_TIMEOUT_S);
-	cr_assert(at, "no gdb port: %s", vmm.err_buf);
-	port = atoi(at + strlen("gdb: listening on 127.0.0.1:"));
+	port = child_wait_gdb_port(&vmm, GUEST_TIMEOUT_S);
+	cr_assert_gt(port, 0, "no gdb port: %s", vmm.err_buf);
 	cr_assert(child_wait_stdout(&vmm, "spinning\n", GUEST_TIMEOUT_S),
 		  "the guest did not run before gdb attached: '%s'", vmm.out_buf);
 	gdb_batch(&g, port, "tests/guests/spin.elf", "p $pc == spin", "x/i $pc", "kill", NULL);
@@ -382,13 +380,11 @@ Test(pc, qemu_gdb_options)
 			       "tests/guests/pcelf/gdb_boot.img", NULL };
 	struct child vmm;
 	struct run_result g;
-	const char *at;
 	int port;
 
 	cr_assert_eq(child_start(&vmm, argv), 0);
-	at = child_wait_stderr(&vmm, "gdb: listening on 127.0.0.1:", GUEST_TIMEOUT_S);
-	cr_assert(at, "no gdb port: %s", vmm.err_buf);
-	port = atoi(at + strlen("gdb: listening on 127.0.0.1:"));
+	port = child_wait_gdb_port(&vmm, GUEST_TIMEOUT_S);
+	cr_assert_gt(port, 0, "no gdb port: %s", vmm.err_buf);
 	gdb_batch(&g, port, "tests/guests/pcelf/gdb_boot.elf", "break count_loop", "continue",
 		  "delete", "continue", NULL);
 	assert_has(g.out, "Breakpoint 1, count_loop ()");
