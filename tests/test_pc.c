@@ -191,8 +191,8 @@ Test(pc, screen_equals_qemus)
 	char *const argv[] = { "python3", "tests/qemu_screen.py", SCREEN, "END", "30", NULL };
 	const char *screen;
 
-	if (access("/usr/bin/qemu-system-i386", X_OK) != 0)
-		cr_skip_test("qemu-system-i386 is not installed");
+	cr_assert_eq(access("/usr/bin/qemu-system-i386", X_OK), 0,
+		     "qemu-system-i386 is not installed: `make deps` installs it");
 	cr_assert_eq(run_argv(&qemu, argv, NULL, GUEST_TIMEOUT_S), 0);
 	cr_assert_eq(qemu.status, 0, "qemu_screen.py: %s", qemu.err);
 	run_vmm(&ours, NULL, GUEST_TIMEOUT_S, "--disk", SCREEN, NULL);
