@@ -27,7 +27,7 @@ import os
 import sys
 from pathlib import Path
 
-from lessonconf import ROOT, LessonError, all_lessons, find_lesson
+from lessonconf import ROOT, LessonError, all_lessons, find_lesson, lesson_of_file
 from grading.checks import CHECKS_NAME, ChecksError
 from grading.commands import (USAGE_STATUS, UsageError, exercise_file, grade_lesson,
                               run_main, runner, table_row, table_rule)
@@ -79,15 +79,6 @@ def parse_args(argv):
         else:
             opts["lesson"] = arg
     return opts
-
-
-def lesson_of_file(path):
-    """The lesson folder lessons/NN-topic/ a file is in (its NN), or None."""
-    if path.is_relative_to(ROOT):
-        parts = path.relative_to(ROOT).parts
-        if len(parts) > 2 and parts[0] == "lessons":
-            return parts[1][:2]
-    return None
 
 
 def parse_timeout(text):

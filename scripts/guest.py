@@ -40,7 +40,8 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lessonconf import ROOT, LessonError, find_lesson, image_of, make_image  # noqa: E402
+from lessonconf import (ROOT, LessonError, find_lesson, image_of, lesson_of_file,  # noqa: E402
+                        make_image)
 from grading.build import build  # noqa: E402
 from grading.checks import CHECKS_NAME, ChecksError, load_checks  # noqa: E402
 
@@ -55,7 +56,6 @@ TARGET_REMOTE = re.compile(r"^\s*target\s+(extended-)?remote\b")
 GUEST_PREFIX = "guest| "  # marks the guest's output in a gdb session
 GUEST_COLOUR = "\033[36m"
 COLOUR_OFF = "\033[0m"
-LESSON_FOLDER = re.compile(r"^lessons/(\d\d)-[^/]+/")
 
 
 class UsageError(Exception):
@@ -94,13 +94,8 @@ def lesson_of(opts):
     """The lesson named, else the one the file is in, else lesson 01."""
     if opts["lesson"]:
         return find_lesson(opts["lesson"])
-    if opts["file"]:
-        path = Path(opts["file"]).resolve()
-        if path.is_relative_to(ROOT):
-            m = LESSON_FOLDER.match(str(path.relative_to(ROOT)))
-            if m:
-                return find_lesson(m.group(1))
-    return find_lesson(DEFAULT_LESSON)
+    number = opts["file"] and lesson_of_file(Path(opts["file"]).resolve())
+    return find_lesson(number or DEFAULT_LESSON)
 
 
 def checks_of(lesson):

@@ -215,6 +215,16 @@ def all_lessons():
     return [load_lesson(d) for d in lesson_dirs() if (ROOT / d / CONF_NAME).is_file()]
 
 
+def lesson_of_file(path):
+    """The number NN of the lesson folder lessons/NN-topic/ that the file at
+    `path` (absolute) is in, or None."""
+    if path.is_relative_to(ROOT):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) > 2 and parts[0] == "lessons":
+            return parts[1][:2]
+    return None
+
+
 def find_lesson(arg):
     """The Lesson for 3, 03 or 03-topic; LessonError says what is wrong."""
     if re.fullmatch(r"\d\d?", arg):
